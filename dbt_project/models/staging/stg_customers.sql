@@ -1,0 +1,20 @@
+select
+    as_of_date,
+    customer_id,
+    full_name,
+    national_id,
+    date_of_birth,
+    phone,
+    email,
+    address_line1,
+    address_line2,
+    city,
+    region,
+    postal_code,
+    country,
+    preferred_language,
+    timezone,
+    updated_at,
+    _load_id as load_id,
+    _source_row as source_row
+from {{ source('raw', 'customers') }}

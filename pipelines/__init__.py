@@ -1,0 +1,1 @@
+"""arrears: the nightly collections pipeline (ingest, transform, publish)."""

@@ -1,0 +1,9 @@
+"""Errors the nightly run reports to people as one line, never as a stack trace."""
+
+
+class BatchBlocked(Exception):
+    """The night's extract cannot be used; nothing is published and the warehouse is untouched."""
+
+
+class WarehouseBusy(Exception):
+    """Another process is writing the DuckDB file; DuckDB allows a single writer."""

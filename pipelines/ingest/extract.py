@@ -1,0 +1,178 @@
+"""Read one night's landing folder and prove it is complete before anything is used.
+
+Every check failure raises BatchBlocked with one line naming the file and the rule. Files are
+read as text (pyarrow, all columns strings) so that typing happens in one place, in the load,
+where a bad value becomes a quarantined row instead of a crash.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from pipelines.errors import BatchBlocked
+from pipelines.landing import LANDING_FILES, MANIFEST_NAME, LandingFile
+
+ROW_NUMBER = "_source_row"  # 1-based data row number (the header is row 0)
+
+
+@dataclass
+class ExtractFile:
+    spec: LandingFile
+    path: Path
+    sha256: str
+    encoding: str
+    table: pa.Table  # all columns as strings, plus _source_row
+
+    @property
+    def extra_columns(self) -> list[str]:
+        return [c for c in self.table.column_names if c not in self.spec.columns and c != ROW_NUMBER]
+
+
+@dataclass
+class Extract:
+    as_of: date
+    folder: Path
+    manifest: dict
+    files: dict[str, ExtractFile]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _first_undecodable_row(path: Path, encoding: str) -> int:
+    """1-based data row of the first byte that does not decode (for the error message)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 0
+    with path.open("rb") as fh:
+        for raw_line in fh:
+            try:
+                decoder.decode(raw_line)
+            except UnicodeDecodeError:
+                return line
+            line += 1
+    return line
+
+
+def _read_csv(path: Path, encoding: str, where: str) -> pa.Table:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise BatchBlocked(f"{where}: manifest declares unknown encoding {encoding!r}") from None
+    read = pacsv.ReadOptions(encoding=encoding, block_size=1 << 24)
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    # Every column as text: typing (and quarantine of bad values) is the load's job.
+    with path.open("rb") as fh:
+        header = fh.readline()
+    try:
+        names = next(csv.reader([header.decode(encoding).lstrip("\ufeff")]))
+    except (UnicodeDecodeError, StopIteration):
+        names = []
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+    )
+    try:
+        return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        message = str(exc)
+        if "UTF8" in message or "utf-8" in message.lower() or isinstance(exc, UnicodeDecodeError):
+            row = _first_undecodable_row(path, encoding)
+            raise BatchBlocked(
+                f"{where}: row {row} is not valid {encoding} (declare the file's encoding in {MANIFEST_NAME})"
+            ) from None
+        raise BatchBlocked(f"{where}: unreadable CSV ({message.splitlines()[0]})") from None
+
+
+def _read_parquet(path: Path, where: str) -> pa.Table:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BatchBlocked(f"{where}: unreadable Parquet ({exc})") from None
+    return table.cast(pa.schema([(n, pa.string()) for n in table.column_names]))
+
+
+def _check_control_totals(table: pa.Table, declared: dict, where: str) -> None:
+    rows = declared.get("rows")
+    if rows is not None and int(rows) != table.num_rows:
+        raise BatchBlocked(f"{where}: {table.num_rows} rows but {MANIFEST_NAME} declares {rows}")
+    sums = declared.get("sums") or {}
+    if not sums:
+        return
+    con = duckdb.connect()
+    con.register("t", table)
+    for column, expected in sums.items():
+        if column not in table.column_names:
+            raise BatchBlocked(f"{where}: {MANIFEST_NAME} sums column {column!r}, which the file lacks")
+        actual = con.execute(
+            f'select coalesce(sum(try_cast(nullif(trim("{column}"), \'\') as decimal(38,2))), 0) from t'
+        ).fetchone()[0]
+        try:
+            expected_value = Decimal(str(expected))
+        except InvalidOperation:
+            raise BatchBlocked(f"{where}: {MANIFEST_NAME} sum of {column} is not a number: {expected!r}") from None
+        if Decimal(actual) != expected_value:
+            raise BatchBlocked(f"{where}: sum of {column} is {actual} but {MANIFEST_NAME} declares {expected_value}")
+    con.close()
+
+
+def _locate(folder: Path, spec: LandingFile) -> Path:
+    for suffix in (".csv", ".parquet"):
+        candidate = folder / f"{spec.name}{suffix}"
+        if candidate.exists():
+            return candidate
+    raise BatchBlocked(f"{folder / spec.csv_name}: file missing from the extract")
+
+
+def read_extract(landing: Path, as_of: date) -> Extract:
+    """Verify the folder for `as_of` against its manifest and return its files as text tables."""
+    folder = landing / as_of.isoformat()
+    if not folder.is_dir():
+        raise BatchBlocked(f"{folder}: no extract for {as_of} in the landing zone")
+    manifest_path = folder / MANIFEST_NAME
+    if not manifest_path.exists():
+        raise BatchBlocked(f"{manifest_path}: manifest missing (the extract is incomplete until it is written)")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BatchBlocked(f"{manifest_path}: not valid JSON ({exc})") from None
+    if str(manifest.get("as_of")) != as_of.isoformat():
+        raise BatchBlocked(f"{manifest_path}: as_of {manifest.get('as_of')!r} does not match folder date {as_of}")
+    declared_files = manifest.get("files") or {}
+
+    files: dict[str, ExtractFile] = {}
+    for spec in LANDING_FILES.values():
+        path = _locate(folder, spec)
+        where = str(path)
+        declared = declared_files.get(path.name)
+        if declared is None:
+            raise BatchBlocked(f"{where}: not listed in {MANIFEST_NAME}")
+        sha = _sha256(path)
+        if declared.get("sha256") and declared["sha256"].lower() != sha:
+            raise BatchBlocked(f"{where}: sha256 does not match {MANIFEST_NAME} (file truncated or corrupt)")
+        encoding = (declared.get("encoding") or "utf-8").lower()
+        if path.suffix == ".csv":
+            table = _read_csv(path, "utf-8-sig" if encoding in ("utf-8", "utf8") else encoding, where)
+        else:
+            table = _read_parquet(path, where)
+        missing = [c for c in spec.columns if c not in table.column_names]
+        if missing:
+            raise BatchBlocked(f"{where}: required column(s) missing: {', '.join(missing)}")
+        _check_control_totals(table, declared, where)
+        table = table.append_column(ROW_NUMBER, pa.array(range(1, table.num_rows + 1), type=pa.int64()))
+        files[spec.name] = ExtractFile(spec, path, sha, encoding, table)
+    return Extract(as_of, folder, manifest, files)

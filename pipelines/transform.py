@@ -1,0 +1,56 @@
+"""Run the dbt project in-process (dbt's programmatic runner) for one business date.
+
+The CLI builds the whole project in one invocation; the Airflow DAG renders the same project as
+one task per model with astronomer-cosmos. Both pass the business date as the dbt var
+`as_of_date`, and both point the in-project profile at the warehouse via ARREARS_WAREHOUSE.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+from pipelines.errors import BatchBlocked
+from pipelines.settings import DBT_PROJECT_DIR
+
+
+def dbt_env(warehouse: Path) -> dict[str, str]:
+    """Environment for dbt: the warehouse file, and target/log folders beside it so that two
+    warehouses (e.g. parallel tests) never share dbt's working files."""
+    work = warehouse.parent / ".dbt"
+    return {
+        "ARREARS_WAREHOUSE": str(warehouse),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def dbt_vars(as_of: date, **extra) -> str:
+    return json.dumps({"as_of_date": as_of.isoformat(), **extra})
+
+
+def run_dbt(args: list[str], warehouse: Path) -> None:
+    """Invoke dbt with the project's profile; raise BatchBlocked with dbt's failures in one line."""
+    from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
+
+    os.environ.update(dbt_env(warehouse))
+    result = dbtRunner().invoke([*args, "--project-dir", str(DBT_PROJECT_DIR), "--quiet"])
+    if result.success:
+        return
+    failures = []
+    for node in getattr(result.result, "results", None) or []:
+        if str(node.status) in ("error", "fail"):
+            failures.append(f"{node.node.name}: {(node.message or '').splitlines()[0] if node.message else node.status}")
+    reason = "; ".join(failures) or (str(result.exception) if result.exception else "dbt failed")
+    raise BatchBlocked(f"dbt {args[0]}: {reason}")
+
+
+def build(as_of: date, warehouse: Path, select: str | None = None) -> None:
+    """`dbt build` (models, snapshots and their tests in dependency order) for one business date."""
+    args = ["build", "--vars", dbt_vars(as_of)]
+    if select:
+        args += ["--select", select]
+    run_dbt(args, warehouse)

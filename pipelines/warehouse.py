@@ -1,0 +1,35 @@
+"""DuckDB connections. DuckDB allows one writing process per file: writers go through
+`writer()`, which turns DuckDB's lock error into a clear message; readers open read-only."""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from pipelines.errors import WarehouseBusy
+
+
+@contextlib.contextmanager
+def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(f"{path}: another process is writing the warehouse; wait for it to finish") from exc
+        raise
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
