@@ -7,3 +7,7 @@ class BatchBlocked(Exception):
 
 class WarehouseBusy(Exception):
     """Another process is writing the DuckDB file; DuckDB allows a single writer."""
+
+
+class PolicyError(Exception):
+    """The policy file is invalid; the message names the file and the offending key."""

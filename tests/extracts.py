@@ -34,7 +34,7 @@ def write_extract(landing: Path, as_of: date | str, rows: dict[str, list[dict]],
             entry["encoding"] = encoding
         if spec.money_columns:
             entry["sums"] = {
-                c: str(sum((Decimal(r[c]) for r in records if r.get(c)), Decimal("0.00")).quantize(Decimal("0.01")))
+                c: str(sum((Decimal(r[c]) for r in records if r.get(c)), Decimal("0.00")))
                 for c in spec.money_columns
             }
         files[spec.csv_name] = entry

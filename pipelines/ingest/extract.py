@@ -119,15 +119,20 @@ def _check_control_totals(table: pa.Table, declared: dict, where: str) -> None:
         if column not in table.column_names:
             raise BatchBlocked(f"{where}: {MANIFEST_NAME} sums column {column!r}, which the file lacks")
         actual = con.execute(
-            f'select coalesce(sum(try_cast(nullif(trim("{column}"), \'\') as decimal(38,2))), 0) from t'
+            f'select coalesce(sum(try_cast(nullif(trim("{column}"), \'\') as decimal(38,10))), 0) from t'
         ).fetchone()[0]
         try:
             expected_value = Decimal(str(expected))
         except InvalidOperation:
             raise BatchBlocked(f"{where}: {MANIFEST_NAME} sum of {column} is not a number: {expected!r}") from None
         if Decimal(actual) != expected_value:
-            raise BatchBlocked(f"{where}: sum of {column} is {actual} but {MANIFEST_NAME} declares {expected_value}")
+            shown = max(Decimal(actual).normalize(), Decimal(actual).quantize(Decimal("0.01")), key=_digits)
+            raise BatchBlocked(f"{where}: sum of {column} is {shown:f} but {MANIFEST_NAME} declares {expected_value}")
     con.close()
+
+
+def _digits(value: Decimal) -> int:
+    return -value.as_tuple().exponent
 
 
 def _locate(folder: Path, spec: LandingFile) -> Path:

@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both set themselves up first.
+VENV   := .venv
+STAMP  := $(VENV)/.bootstrapped
+BIN    := $(VENV)/bin
+
+.PHONY: setup demo test test-fast bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml scripts/bootstrap.sh
+	scripts/bootstrap.sh
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/arrears demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# Skip the end-to-end tests (dbt builds, airflow dags test) while iterating.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py
+
+# Re-resolve the lock after changing dependencies in pyproject.toml.
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf landing warehouse outbox .pytest_cache

@@ -1,0 +1,97 @@
+"""Airflow DAG `arrears_nightly`: wiring only. Every task calls a step from `pipelines.nightly`,
+the same functions `arrears run` calls; dbt models are rendered as tasks by astronomer-cosmos."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from airflow.sdk import Param, dag, get_current_context, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+
+from pipelines import nightly
+from pipelines.policy import load_policy
+from pipelines.settings import DBT_PROJECT_DIR, Paths
+from pipelines.transform import dbt_env
+
+DOC = """
+### arrears_nightly — the collections night for one business date
+
+**What it does:** verifies and loads the lender's extract for the business date (`ingest`), builds the
+dbt layers staging → intermediate → marts (one task per model, each with its tests), then publishes the
+day's files for operations (`publish`, `_batch.json` written last).
+
+**Business date:** the `as_of` param when given (manual runs, reruns, backfills:
+`airflow dags trigger arrears_nightly -c '{"as_of": "2026-11-27"}'`); on a scheduled run, the start of the
+data interval in Asia/Shanghai — the 02:00 run processes the day that just closed. Never the wall clock.
+
+**Rerunning a date** is safe: raw, marts and files for that date are replaced, never duplicated.
+
+**If `ingest` fails** with "batch blocked", the extract is incomplete or corrupt (the log line names the
+file and the rule). Nothing was written; fix or re-deliver the extract and clear the task.
+
+**One writer:** DuckDB allows one writing process per file, so this DAG runs one task at a time
+(`max_active_tasks=1`) and one run at a time (`max_active_runs=1`).
+
+Paths come from `ARREARS_LANDING`, `ARREARS_WAREHOUSE`, `ARREARS_OUT`, `ARREARS_POLICY`.
+"""
+
+PATHS = Paths.resolve()
+
+
+@dag(
+    dag_id="arrears_nightly",
+    schedule=CronDataIntervalTimetable("0 2 * * *", timezone="Asia/Shanghai"),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    max_active_tasks=1,
+    render_template_as_native_obj=True,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    params={"as_of": Param(None, type=["null", "string"], description="business date YYYY-MM-DD; blank = data interval")},
+    tags=["arrears", "collections"],
+    doc_md=DOC,
+)
+def arrears_nightly():
+    @task(retries=0)
+    def prepare() -> dict:
+        """Resolve the business date and the policy once, for every later task."""
+        context = get_current_context()
+        as_of = nightly.business_date(context["params"].get("as_of"), context.get("data_interval_start"))
+        policy = load_policy(PATHS.policy)
+        return {"as_of": as_of.isoformat(), "run_id": context["run_id"],
+                "dbt_vars": {"as_of_date": as_of.isoformat(), **policy.dbt_vars()}}
+
+    @task(retries=0)  # a blocked batch is not transient: retrying would only repeat the same reason
+    def ingest(night: dict) -> dict:
+        return nightly.ingest_step(_date(night), PATHS, night["run_id"])
+
+    @task
+    def publish(night: dict) -> dict:
+        return nightly.publish_step(_date(night), PATHS, night["run_id"])
+
+    night = prepare()
+    loaded = ingest(night)
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR),
+        profile_config=ProfileConfig(
+            profile_name="arrears", target_name="duckdb", profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"
+        ),
+        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        render_config=RenderConfig(load_method=LoadMode.CUSTOM, test_behavior=TestBehavior.BUILD),
+        operator_args={
+            "vars": "{{ ti.xcom_pull(task_ids='prepare')['dbt_vars'] }}",
+            "env": dbt_env(PATHS.warehouse),
+            "append_env": True,
+            "install_deps": False,
+        },
+    )
+    loaded >> dbt >> publish(night)
+
+
+def _date(night: dict) -> date:
+    return date.fromisoformat(night["as_of"])
+
+
+arrears_nightly()

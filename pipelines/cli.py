@@ -1,0 +1,98 @@
+"""The `arrears` command. Each subcommand is a thin shell over a module's own functions.
+
+Errors people can act on (a blocked batch, a busy warehouse, a bad policy) print one line and
+exit non-zero; anything else is a bug and keeps its trace.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+from pipelines.errors import BatchBlocked, PolicyError, WarehouseBusy
+from pipelines.settings import Paths
+
+EXIT_BLOCKED = 2
+EXIT_BUSY = 3
+EXIT_USAGE = 64
+
+
+def _add_paths(parser: argparse.ArgumentParser, *names: str) -> None:
+    helps = {
+        "landing": "landing zone root (env ARREARS_LANDING, default ./landing)",
+        "warehouse": "DuckDB warehouse file (env ARREARS_WAREHOUSE, default ./warehouse/arrears.duckdb)",
+        "out": "folder for operations' files (env ARREARS_OUT, default ./outbox)",
+        "policy": "collection policy YAML (env ARREARS_POLICY, default: the packaged policy)",
+    }
+    for name in names:
+        parser.add_argument(f"--{name}", help=helps[name])
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    return Paths.resolve(**{k: getattr(args, k, None) for k in ("landing", "warehouse", "out", "policy")})
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.nightly import run_night
+
+    night = run_night(args.as_of, _paths(args))
+    print(json.dumps({"as_of": night.as_of.isoformat(), "run_id": night.run_id, "seconds": night.seconds,
+                      **night.steps}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.demo import run_demo
+
+    run_demo(_paths(args), loans=args.loans, days=args.days, start=args.start, seed=args.seed)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pipelines import explain, generate
+
+    parser = argparse.ArgumentParser(prog="arrears", description="Nightly pipeline for collecting overdue loans.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("generate", help="write a synthetic lender's nightly extracts (landing contract)")
+    generate.add_arguments(gen)
+    gen.set_defaults(handler=generate.run)
+
+    run = commands.add_parser("run", help="run the whole nightly pipeline for one business date")
+    run.add_argument("--as-of", required=True, type=date.fromisoformat, help="business date YYYY-MM-DD")
+    _add_paths(run, "landing", "warehouse", "out", "policy")
+    run.set_defaults(handler=_cmd_run)
+
+    demo = commands.add_parser("demo", help="generate a book and run the nightly pipeline over a span of days")
+    demo.add_argument("--loans", type=int, default=20_000)
+    demo.add_argument("--days", type=int, default=30)
+    demo.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 1),
+                      help="first business date (default 2026-10-01)")
+    demo.add_argument("--seed", type=int, default=42)
+    _add_paths(demo, "landing", "warehouse", "out", "policy")
+    demo.set_defaults(handler=_cmd_demo)
+
+    exp = commands.add_parser("explain", help="show how a loan's days past due came out on a date")
+    explain.add_arguments(exp)
+    exp.set_defaults(handler=explain.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except BatchBlocked as exc:
+        print(f"arrears: batch blocked: {exc}", file=sys.stderr)
+        return EXIT_BLOCKED
+    except WarehouseBusy as exc:
+        print(f"arrears: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except PolicyError as exc:
+        print(f"arrears: policy: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

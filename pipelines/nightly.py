@@ -1,0 +1,97 @@
+"""The ordered steps of one night, shared by `arrears run` and the Airflow DAG.
+
+Each step takes the business date explicitly (never the wall clock) and the resolved paths, and
+returns a small JSON-able summary (what Airflow keeps as XCom, what the CLI prints).
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from pipelines import transform
+from pipelines.ingest import ingest
+from pipelines.policy import load_policy
+from pipelines.publish import publish
+from pipelines.settings import Paths
+from pipelines.warehouse import reader
+
+LENDER_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def business_date(as_of_param: str | None, data_interval_start: datetime | None) -> date:
+    """The run's business date: the explicit `as_of` if given, else the start of the scheduled
+    run's data interval in the lender's time zone (the night after the business day closed)."""
+    if as_of_param:
+        return date.fromisoformat(str(as_of_param))
+    if data_interval_start is None:
+        raise ValueError("no business date: pass the run's as_of param (YYYY-MM-DD)")
+    return data_interval_start.astimezone(LENDER_TIMEZONE).date()
+
+
+def new_run_id(as_of: date) -> str:
+    return f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+
+
+def ingest_step(as_of: date, paths: Paths, run_id: str) -> dict:
+    result = ingest(paths.landing, paths.warehouse, as_of, run_id)
+    return {
+        "files": {f.file_name: f.rows_loaded for f in result.files},
+        "quarantined": result.rows_quarantined,
+        "repeat_events_skipped": sum(f.duplicates_skipped for f in result.files),
+    }
+
+
+def transform_step(as_of: date, paths: Paths) -> dict:
+    policy = load_policy(paths.policy)
+    transform.build(as_of, paths.warehouse, extra_vars=policy.dbt_vars())
+    return {"policy_version": policy.version}
+
+
+def delinquency_summary(as_of: date, paths: Paths) -> dict:
+    """Headline figures of the night, read back from the marts (what the batch file records)."""
+    with reader(paths.warehouse) as con:
+        loans, overdue, overdue_amount = con.execute(
+            """select count(*), count(*) filter (where is_overdue),
+                      coalesce(sum(overdue_amount) filter (where is_overdue), 0)
+               from marts.loan_delinquency where as_of_date = ?""",
+            [as_of],
+        ).fetchone()
+        by_bucket = dict(con.execute(
+            """select bucket, count(*) from marts.loan_delinquency
+               where as_of_date = ? and is_overdue group by bucket order by bucket""", [as_of]
+        ).fetchall())
+    return {"active_loans": loans, "overdue_loans": overdue, "overdue_amount": str(overdue_amount),
+            "overdue_by_bucket": by_bucket}
+
+
+def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
+    policy = load_policy(paths.policy)
+    summary = delinquency_summary(as_of, paths)
+    batch = publish(paths.out, as_of, run_id, policy.version, writers=[], summary=summary)
+    return {"folder": str(batch.folder), **summary}
+
+
+@dataclass
+class Night:
+    as_of: date
+    run_id: str
+    steps: dict[str, dict] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_night(as_of: date, paths: Paths, run_id: str | None = None) -> Night:
+    """All steps in order; a BatchBlocked from any step stops the night before publishing."""
+    night = Night(as_of, run_id or new_run_id(as_of))
+    steps = [
+        ("ingest", lambda: ingest_step(as_of, paths, night.run_id)),
+        ("transform", lambda: transform_step(as_of, paths)),
+        ("publish", lambda: publish_step(as_of, paths, night.run_id)),
+    ]
+    for name, step in steps:
+        started = time.perf_counter()
+        night.steps[name] = step()
+        night.seconds[name] = round(time.perf_counter() - started, 2)
+    return night
