@@ -1,0 +1,97 @@
+"""End to end: `arrears run` for one date, a blocked night, and the same night under Airflow."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import EXIT_BLOCKED, main
+from tests.conftest import REPO
+from tests.extracts import small_book, write_extract
+
+pytestmark = pytest.mark.slow
+DAY = date(2026, 3, 15)
+
+
+def _run(paths, as_of) -> int:
+    return main(["run", "--as-of", str(as_of), "--landing", str(paths.landing),
+                 "--warehouse", str(paths.warehouse), "--out", str(paths.out)])
+
+
+def _marts(warehouse) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("select * from marts.loan_delinquency order by all").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.xdist_group("nightly")
+def test_run_publishes_batch_and_rerun_is_idempotent(paths):
+    write_extract(paths.landing, DAY, small_book())
+    assert _run(paths, DAY) == 0
+    batch = json.loads((paths.out / str(DAY) / "_batch.json").read_text())
+    assert batch["as_of"] == str(DAY) and batch["summary"]["active_loans"] == 1
+    first = _marts(paths.warehouse)
+    assert _run(paths, DAY) == 0
+    assert _marts(paths.warehouse) == first
+
+
+@pytest.mark.xdist_group("nightly")
+def test_blocked_night_prints_one_line_and_publishes_nothing(paths, capsys):
+    write_extract(paths.landing, DAY, small_book())
+    assert _run(paths, DAY) == 0
+    published = (paths.out / str(DAY) / "_batch.json").read_bytes()
+    before = _marts(paths.warehouse)
+    folder = write_extract(paths.landing, date(2026, 3, 16), small_book())
+    (folder / "payments.csv").write_bytes((folder / "payments.csv").read_bytes()[:-5])
+    capsys.readouterr()
+    assert _run(paths, date(2026, 3, 16)) == EXIT_BLOCKED
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("arrears: batch blocked: ") and "payments.csv" in err
+    assert not (paths.out / "2026-03-16").exists()
+    assert _marts(paths.warehouse) == before
+    assert (paths.out / str(DAY) / "_batch.json").read_bytes() == published
+
+
+def _airflow_env(tmp_path: Path, paths) -> dict[str, str]:
+    return os.environ | {
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "ARREARS_LANDING": str(paths.landing),
+        "ARREARS_WAREHOUSE": str(paths.warehouse),
+        "ARREARS_OUT": str(paths.out),
+    }
+
+
+def test_dag_imports_cleanly():
+    from airflow.models.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"), include_examples=False)
+    assert bag.import_errors == {}
+    dag = bag.get_dag("arrears_nightly")
+    assert dag.max_active_runs == 1 and dag.max_active_tasks == 1
+    task_ids = set(dag.task_ids)
+    assert {"prepare", "ingest", "publish"} <= task_ids
+    assert any(t.startswith("dbt.") for t in task_ids), "dbt models are rendered as tasks"
+
+
+@pytest.mark.xdist_group("airflow")
+def test_airflow_dags_test_runs_one_date_end_to_end(tmp_path, paths):
+    write_extract(paths.landing, DAY, small_book())
+    env = _airflow_env(tmp_path, paths)
+    airflow = str(Path(sys.executable).parent / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    done = subprocess.run([airflow, "dags", "test", "arrears_nightly", "-c", json.dumps({"as_of": str(DAY)})],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    batch = json.loads((paths.out / str(DAY) / "_batch.json").read_text())
+    assert batch["summary"]["active_loans"] == 1
+    assert len(_marts(paths.warehouse)) == 1
