@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Set up everything `make demo` and `make test` need on a fresh Debian machine:
-# system packages (CJK fonts for letters, Chromium for the KPI report test), then .venv from the lock.
+# system packages (CJK fonts for letters, Chromium for the KPI report test, poppler for PDF samples),
+# then .venv from the lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(fonts-noto-cjk chromium)
+APT_PACKAGES=(fonts-noto-cjk fonts-wqy-zenhei chromium poppler-utils)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
