@@ -48,9 +48,12 @@ def run_dbt(args: list[str], warehouse: Path) -> None:
     raise BatchBlocked(f"dbt {args[0]}: {reason}")
 
 
-def build(as_of: date, warehouse: Path, select: str | None = None) -> None:
-    """`dbt build` (models, snapshots and their tests in dependency order) for one business date."""
-    args = ["build", "--vars", dbt_vars(as_of)]
+def build(as_of: date, warehouse: Path, select: str | None = None, extra_vars: dict | None = None) -> None:
+    """`dbt build` (models, snapshots and their tests in dependency order) for one business date.
+
+    `extra_vars` are passed to dbt beside `as_of_date`: the policy's `Policy.dbt_vars()`, which
+    override the packaged defaults in dbt_project.yml."""
+    args = ["build", "--vars", dbt_vars(as_of, **(extra_vars or {}))]
     if select:
         args += ["--select", select]
     run_dbt(args, warehouse)
