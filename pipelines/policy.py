@@ -1,0 +1,206 @@
+"""The collection policy file (`pipelines/policy/default.yaml` by default): load, validate, version.
+
+The file is the business's: operations edit it. It is read strictly where a section is ours and
+tolerantly elsewhere: unknown top-level sections (e.g. `contact:`) are kept for their owners in
+`Policy.document`, while within `delinquency:` every key must be known and valid. A problem is one
+line naming the file and the key path, e.g.
+
+    policy/default.yaml: delinquency.bucket_schemes.chinese[2].from_dpd: 25 overlaps bucket M1 (1-30 DPD)
+
+The dbt project reads the policy as vars (`Policy.dbt_vars()`), passed by `transform.build(...,
+extra_vars=policy.dbt_vars())` beside `as_of_date`; dbt_project.yml holds the same values as
+packaged defaults so that dbt unit tests and a plain `dbt build` work without the pipeline.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.errors import PolicyError
+
+STAGES = ("current", "early", "middle", "late")
+DELINQUENCY_KEYS = ("tolerance_amount", "minimum_days", "minimum_amount", "bucket_scheme", "bucket_schemes")
+BUCKET_KEYS = ("bucket", "from_dpd", "to_dpd", "stage")
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    from_dpd: int
+    to_dpd: int | None  # None: open-ended (the last bucket)
+    stage: str
+
+    def label(self) -> str:
+        upper = "" if self.to_dpd is None else f"-{self.to_dpd}"
+        return f"{self.name} ({self.from_dpd}{upper or '+'} DPD)"
+
+
+@dataclass(frozen=True)
+class DelinquencyPolicy:
+    tolerance_amount: Decimal
+    minimum_days: int
+    minimum_amount: Decimal
+    bucket_scheme: str
+    buckets: tuple[Bucket, ...]  # of the scheme in force, in DPD order
+
+    def bucket_for(self, dpd: int) -> Bucket:
+        return next(b for b in reversed(self.buckets) if dpd >= b.from_dpd)
+
+
+@dataclass(frozen=True)
+class Policy:
+    path: Path
+    version: str                      # first 12 hex digits of the file's sha256
+    delinquency: DelinquencyPolicy
+    document: dict[str, Any] = field(repr=False)  # the whole file, for the owners of other sections
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
+        d = self.delinquency
+        return {
+            "policy_version": self.version,
+            "delinquency_tolerance_amount": str(d.tolerance_amount),
+            "delinquency_minimum_days": d.minimum_days,
+            "delinquency_minimum_amount": str(d.minimum_amount),
+            "delinquency_bucket_scheme": d.bucket_scheme,
+            "delinquency_buckets": [
+                {"bucket": b.name, "from_dpd": b.from_dpd, "to_dpd": b.to_dpd, "stage": b.stage} for b in d.buckets
+            ],
+        }
+
+
+class _Checker:
+    """Validation helpers that raise PolicyError('<file>: <key path>: <problem>')."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> PolicyError:
+        return PolicyError(f"{self.path}: {key}: {problem}")
+
+    def mapping(self, value: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a mapping, not {type(value).__name__}")
+        for name in value:
+            if name not in allowed:
+                raise self.fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(allowed)})")
+        for name in required:
+            if name not in value:
+                raise self.fail(f"{key}.{name}", "missing")
+        return value
+
+    def integer(self, value: Any, key: str, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"{value!r} is not a whole number")
+        if value < minimum:
+            raise self.fail(key, f"{value} is below {minimum}")
+        return value
+
+    def amount(self, value: Any, key: str) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self.fail(key, f"{value!r} is not an amount")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise self.fail(key, f"{value!r} is not an amount") from None
+        if not number.is_finite() or number < 0:
+            raise self.fail(key, f"{value!r} must be a non-negative amount")
+        if number != number.quantize(Decimal("0.01")):
+            raise self.fail(key, f"{value!r} has more than 2 decimals")
+        return number.quantize(Decimal("0.01"))
+
+    def text(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"{value!r} must be non-empty text")
+        return value
+
+
+def _buckets(check: _Checker, value: Any, key: str) -> tuple[Bucket, ...]:
+    if not isinstance(value, list) or not value:
+        raise check.fail(key, "must be a non-empty list of buckets")
+    buckets: list[Bucket] = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        item = check.mapping(item, where, BUCKET_KEYS, ("bucket", "from_dpd", "stage"))
+        name = item["bucket"]
+        name = check.text(str(name) if isinstance(name, int) and not isinstance(name, bool) else name, f"{where}.bucket")
+        from_dpd = check.integer(item["from_dpd"], f"{where}.from_dpd", 0)
+        to_dpd = item.get("to_dpd")
+        if to_dpd is not None:
+            to_dpd = check.integer(to_dpd, f"{where}.to_dpd", from_dpd)
+        stage = item["stage"]
+        if stage not in STAGES:
+            raise check.fail(f"{where}.stage", f"{stage!r} is not one of {', '.join(STAGES)}")
+        if any(b.name == name for b in buckets):
+            raise check.fail(f"{where}.bucket", f"{name!r} appears twice")
+        if not buckets:
+            if from_dpd != 0:
+                raise check.fail(f"{where}.from_dpd", f"the first bucket must start at 0, not {from_dpd}")
+            if stage != "current":
+                raise check.fail(f"{where}.stage", f"the first bucket is the current one: stage must be current, not {stage}")
+        else:
+            previous = buckets[-1]
+            if previous.to_dpd is None:
+                raise check.fail(f"{key}[{i - 1}].to_dpd", "missing: only the last bucket may be open-ended")
+            if from_dpd <= previous.to_dpd:
+                raise check.fail(f"{where}.from_dpd", f"{from_dpd} overlaps bucket {previous.label()}")
+            if from_dpd > previous.to_dpd + 1:
+                raise check.fail(f"{where}.from_dpd",
+                                 f"gap: DPD {previous.to_dpd + 1}-{from_dpd - 1} is in no bucket")
+            if stage == "current":
+                raise check.fail(f"{where}.stage", "only the first bucket may have stage current")
+        buckets.append(Bucket(name, from_dpd, to_dpd, stage))
+    if buckets[-1].to_dpd is not None:
+        raise check.fail(f"{key}[{len(buckets) - 1}].to_dpd",
+                         f"the last bucket must be open-ended (remove to_dpd {buckets[-1].to_dpd})")
+    return tuple(buckets)
+
+
+def _delinquency(check: _Checker, value: Any) -> DelinquencyPolicy:
+    section = check.mapping(value, "delinquency", DELINQUENCY_KEYS, DELINQUENCY_KEYS)
+    schemes = section["bucket_schemes"]
+    if not isinstance(schemes, dict) or not schemes:
+        raise check.fail("delinquency.bucket_schemes", "must map scheme names to bucket lists")
+    parsed = {str(name): _buckets(check, buckets, f"delinquency.bucket_schemes.{name}")
+              for name, buckets in schemes.items()}
+    scheme = section["bucket_scheme"]
+    if scheme not in parsed:
+        raise check.fail("delinquency.bucket_scheme", f"{scheme!r} is not one of {', '.join(parsed)}")
+    return DelinquencyPolicy(
+        tolerance_amount=check.amount(section["tolerance_amount"], "delinquency.tolerance_amount"),
+        minimum_days=check.integer(section["minimum_days"], "delinquency.minimum_days", 1),
+        minimum_amount=check.amount(section["minimum_amount"], "delinquency.minimum_amount"),
+        bucket_scheme=scheme,
+        buckets=parsed[scheme],
+    )
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
+    path = Path(path)
+    check = _Checker(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read the policy file ({exc.strerror or exc})") from None
+    try:
+        document = yaml.safe_load(raw.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise PolicyError(f"{path}: not valid YAML{line} ({getattr(exc, 'problem', None) or exc})") from None
+    if not isinstance(document, dict):
+        raise PolicyError(f"{path}: the policy must be a mapping of sections (e.g. delinquency:)")
+    if "delinquency" not in document:
+        raise check.fail("delinquency", "missing section")
+    return Policy(
+        path=path,
+        version=hashlib.sha256(raw).hexdigest()[:12],
+        delinquency=_delinquency(check, document["delinquency"]),
+        document=document,
+    )
