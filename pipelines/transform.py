@@ -52,8 +52,10 @@ def build(as_of: date, warehouse: Path, select: str | None = None, extra_vars: d
     """`dbt build` (models, snapshots and their tests in dependency order) for one business date.
 
     `extra_vars` are passed to dbt beside `as_of_date`: the policy's `Policy.dbt_vars()`, which
-    override the packaged defaults in dbt_project.yml."""
-    args = ["build", "--vars", dbt_vars(as_of, **(extra_vars or {}))]
+    override the packaged defaults in dbt_project.yml. dbt unit tests are not part of a night (they
+    test the SQL, not the data, and those of incremental models need the model to exist already):
+    tests run them with `run_dbt(["test", "--select", "test_type:unit", ...])`."""
+    args = ["build", "--vars", dbt_vars(as_of, **(extra_vars or {})), "--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", select]
     run_dbt(args, warehouse)
