@@ -92,5 +92,7 @@ select
     *,
     {{ delinquency_bucket('dpd', 'is_overdue') }} as bucket,
     {{ delinquency_stage('dpd', 'is_overdue') }} as stage,
+    {{ var('delinquency_minimum_days') | int }} as minimum_days,
+    {{ policy_amount('delinquency_minimum_amount') }} as minimum_amount,
     '{{ var("policy_version") }}' as policy_version
 from classified
