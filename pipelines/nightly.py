@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from pipelines import transform
+from pipelines.contact.outbox import contact_writers
 from pipelines.ingest import ingest
 from pipelines.policy import load_policy
 from pipelines.publish import publish
@@ -70,7 +71,8 @@ def delinquency_summary(as_of: date, paths: Paths) -> dict:
 def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
     policy = load_policy(paths.policy)
     summary = delinquency_summary(as_of, paths)
-    batch = publish(paths.out, as_of, run_id, policy.version, writers=[], summary=summary)
+    writers = contact_writers(paths.warehouse, as_of, paths.policy)  # sms, e-mail, calls, skip trace, referrals
+    batch = publish(paths.out, as_of, run_id, policy.version, writers=writers, summary=summary)
     return {"folder": str(batch.folder), **summary}
 
 

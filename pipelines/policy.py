@@ -61,8 +61,11 @@ class Policy:
 
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
+        from pipelines.contact.policy import parse_contact  # the contact section is validated there
+
         d = self.delinquency
         return {
+            **parse_contact(self.document.get("contact"), self.path).dbt_vars(),
             "policy_version": self.version,
             "delinquency_tolerance_amount": str(d.tolerance_amount),
             "delinquency_minimum_days": d.minimum_days,

@@ -1,11 +1,21 @@
-{#- Exactly one row per overdue loan per as-of date: no overdue account may wait unnoticed.
-    Outcomes known here (the contact strategy will replace `awaiting_contact`):
-    - suppressed: an open blocking flag (var suppressing_flags) on the loan or its customer on D;
-      the reason names every such flag. A flag is open on D when effective_from <= D (or blank) and
-      effective_to is blank or >= D (the last day it applies). Suppression wins over data_blocked;
-      a missing customer is then added to the reason.
+{#- Exactly one row per overdue loan per as-of date: no overdue account may wait unnoticed. The
+    outcome is the first that applies:
+
+    - suppressed (block): an open blocking flag (policy contact.blocks) on the loan, its customer or
+      any customer id of the same person, open on D or D+1; the reason names every flag. Wins over
+      data_blocked; a missing customer is then added to the reason.
     - data_blocked: the loan's customer is absent from D's customer snapshot (or the loan names none).
-    - awaiting_contact: every other overdue loan. -#}
+    - promise_pending: an open promise to pay defers contact until the day after its date.
+    - contact_scheduled: at least one contact (sms, email, call, letter) is scheduled for D+1;
+      the reason lists them.
+    - referred: no contact, but a legal referral or agency placement was decided tonight.
+    - unreachable: nothing scheduled, and a due contact was withheld for want of a usable phone,
+      e-mail or address, or the customer has none of the three (the loan is on skip_trace.csv).
+    - suppressed (cap, window, capacity, template): every due contact was withheld by a contact
+      rule; the reason names the rules.
+    - no_action_due: nothing is due tonight (the previous step was done, the next one is not yet
+      reached); the reason names the next action.
+    Incremental by as_of_date (a rerun replaces the night). -#}
 {{
     config(
         materialized='incremental',
@@ -15,98 +25,178 @@
         on_schema_change='append_new_columns'
     )
 }}
+{%- set str = dbt.type_string() %}
 
-{%- set suppressing = var('suppressing_flags') %}
+with loans as (
 
-with overdue as (
+    select * from {{ ref('int_contact__loan_state') }}
 
-    select as_of_date, loan_id, customer_id, dpd, bucket, stage
-    from {{ ref('loan_delinquency') }}
+),
+
+tonight as (
+
+    select * from {{ ref('contact_log') }}
     where as_of_date = {{ as_of_date() }}
-        and is_overdue
 
 ),
 
-open_blocks as (
-
-    select subject_type, subject_id, flag, effective_from
-    from {{ ref('stg_flags') }}
-    where as_of_date = {{ as_of_date() }}
-        and flag in ({% for f in suppressing %}'{{ f }}'{{ ', ' if not loop.last }}{% endfor %})
-        and (effective_from is null or effective_from <= {{ as_of_date() }})
-        and (effective_to is null or effective_to >= {{ as_of_date() }})
-
-),
-
-blocks_per_loan as (
-
-    select o.loan_id, b.flag, b.subject_type, b.subject_id, b.effective_from
-    from overdue o
-    inner join open_blocks b on b.subject_type = 'loan' and b.subject_id = o.loan_id
-    union all
-    select o.loan_id, b.flag, b.subject_type, b.subject_id, b.effective_from
-    from overdue o
-    inner join open_blocks b on b.subject_type = 'customer' and b.subject_id = o.customer_id
-
-),
-
-suppression as (
+per_loan as (
 
     select
         loan_id,
+        sum(case when status = 'scheduled' and channel in ('sms', 'email', 'call', 'letter') then 1 else 0 end)
+            as contacts_scheduled,
+        sum(case when status = 'scheduled' and channel in ('legal_referral', 'agency_placement') then 1 else 0 end)
+            as referrals,
+        sum(case when status = 'withheld' then 1 else 0 end) as contacts_withheld,
+        sum(case when status = 'withheld' and reason like 'unreachable:%' then 1 else 0 end) as withheld_unreachable,
         {{ dbt.listagg(
-            "flag || ' on ' || subject_type || ' ' || subject_id"
-                ~ " || coalesce(' since ' || cast(effective_from as " ~ dbt.type_string() ~ "), '')",
-            "'; '",
-            "order by flag, subject_type, subject_id"
-        ) }} as blocks
-    from blocks_per_loan
+            "case when status = 'scheduled' then channel || ' ' || template"
+                ~ " || coalesce(' (agent ' || agent_id || ')', '') end", "'; '",
+            "order by channel, template") }} as scheduled_list,
+        {{ dbt.listagg(
+            "case when status = 'withheld' then channel || ' ' || template || ': ' || reason end", "'; '",
+            "order by channel, template") }} as withheld_list
+    from tonight
     group by loan_id
 
 ),
 
-customers as (
+withheld_kinds as (
 
-    select customer_id
-    from {{ ref('stg_customers') }}
-    where as_of_date = {{ as_of_date() }}
+    select
+        loan_id,
+        {{ dbt.listagg("kind", "', '", "order by kind") }} as withheld_kinds
+    from (
+        select distinct loan_id, {{ dbt.split_part('reason', "':'", 1) }} as kind
+        from tonight
+        where status = 'withheld'
+    ) kinds
+    group by loan_id
+
+),
+
+next_steps as (
+
+    -- the next action the policy has for the loan's variant once its DPD grows
+    select
+        l.loan_id,
+        a.channel,
+        a.template,
+        a.trigger_dpd,
+        row_number() over (partition by l.loan_id order by a.trigger_dpd, a.action_order, a.channel) as step_rank
+    from loans l
+    inner join {{ ref('int_contact__actions') }} a
+        on a.variant = l.variant
+        and a.trigger_dpd > l.dpd
+        and a.channel in ('sms', 'email', 'call', 'letter')
+
+),
+
+recurring_now as (
+
+    select
+        l.loan_id,
+        {{ dbt.listagg("a.channel || ' ' || a.template || ' every ' || cast(a.every_days as " ~ str ~ ") || ' days'",
+                       "'; '", "order by a.channel, a.template") }} as recurring
+    from loans l
+    inner join {{ ref('int_contact__actions') }} a
+        on a.variant = l.variant
+        and a.stage = l.stage
+        and a.kind = 'recurring'
+        and a.trigger_dpd <= l.dpd
+    group by l.loan_id
 
 ),
 
 decided as (
 
     select
-        o.*,
-        s.blocks,
-        c.customer_id is null as customer_missing,
+        l.*,
+        coalesce(p.contacts_scheduled, 0) as contacts_scheduled,
+        coalesce(p.referrals, 0) as referrals,
+        coalesce(p.contacts_withheld, 0) as contacts_withheld,
+        coalesce(p.withheld_unreachable, 0) as withheld_unreachable,
+        p.scheduled_list,
+        p.withheld_list,
+        wk.withheld_kinds,
+        l.phone is null and l.email is null and not coalesce(l.has_address, false) as no_contact_point,
+        n.channel as next_channel,
+        n.template as next_template,
+        n.trigger_dpd as next_dpd,
+        r.recurring,
         case
-            when o.customer_id is null then 'the loan names no customer'
-            else 'customer ' || o.customer_id || ' is absent from the '
-                || cast(o.as_of_date as {{ dbt.type_string() }}) || ' customer snapshot'
+            when l.customer_id is null then 'the loan names no customer'
+            else 'customer ' || l.customer_id || ' is absent from the '
+                || cast({{ as_of_date() }} as {{ str }}) || ' customer snapshot'
         end as missing_reason
-    from overdue o
-    left join suppression s on s.loan_id = o.loan_id
-    left join customers c on c.customer_id = o.customer_id
+    from loans l
+    left join per_loan p on p.loan_id = l.loan_id
+    left join withheld_kinds wk on wk.loan_id = l.loan_id
+    left join next_steps n on n.loan_id = l.loan_id and n.step_rank = 1
+    left join recurring_now r on r.loan_id = l.loan_id
+
+),
+
+outcomes as (
+
+    select
+        *,
+        case
+            when blocks is not null then 'suppressed'
+            when customer_missing then 'data_blocked'
+            when promise_status = 'open' then 'promise_pending'
+            when contacts_scheduled > 0 then 'contact_scheduled'
+            when referrals > 0 then 'referred'
+            when withheld_unreachable > 0 or no_contact_point then 'unreachable'
+            when contacts_withheld > 0 then 'suppressed'
+            else 'no_action_due'
+        end as outcome
+    from decided
 
 )
 
 select
-    as_of_date,
+    {{ as_of_date() }} as as_of_date,
     loan_id,
-    case
-        when blocks is not null then 'suppressed'
-        when customer_missing then 'data_blocked'
-        else 'awaiting_contact'
-    end as outcome,
+    outcome,
     case
         when blocks is not null then 'open ' || blocks
             || case when customer_missing then '; ' || missing_reason else '' end
         when customer_missing then missing_reason
-        else 'stage ' || stage || ', DPD ' || cast(dpd as {{ dbt.type_string() }})
-            || ': contact strategy not applied'
+        when promise_status = 'open' then 'promise to pay '
+            || coalesce(cast(promise_amount as {{ str }}) || ' ', '') || 'by '
+            || cast(promise_date as {{ str }}) || ': contact resumes the day after'
+        when contacts_scheduled > 0 then 'scheduled for '
+            || cast(cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date) as {{ str }}) || ': ' || scheduled_list
+            || coalesce('; withheld: ' || withheld_list, '')
+        when referrals > 0 then 'decided: ' || scheduled_list || coalesce('; withheld: ' || withheld_list, '')
+        when withheld_unreachable > 0 or no_contact_point then 'no usable '
+            || case when phone is null then 'phone' else '' end
+            || case when phone is null and (email is null or not coalesce(has_address, false)) then ', ' else '' end
+            || case when email is null then 'e-mail' else '' end
+            || case when email is null and not coalesce(has_address, false) then ', ' else '' end
+            || case when not coalesce(has_address, false) then 'postal address' else '' end
+            || coalesce(' (withheld: ' || withheld_list || ')', '') || ': on skip_trace.csv'
+        when contacts_withheld > 0 then withheld_list
+        else 'nothing due tonight (stage ' || stage || ', DPD ' || cast(dpd as {{ str }}) || ')'
+            || case when recurring is not null then '; recurring: ' || recurring || ' (not due tonight)' else '' end
+            || coalesce('; next: ' || next_channel || ' ' || next_template || ' at DPD '
+                || cast(next_dpd as {{ str }}), '')
     end as reason,
     customer_id,
     dpd,
     bucket,
-    stage
-from decided
+    stage,
+    person_id,
+    variant,
+    contacts_scheduled,
+    contacts_withheld,
+    case
+        when blocks is not null then 'block'
+        when outcome = 'suppressed' then withheld_kinds
+    end as suppressed_by,
+    overdue_since,
+    overdue_amount,
+    currency
+from outcomes

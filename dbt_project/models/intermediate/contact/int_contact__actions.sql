@@ -1,0 +1,50 @@
+{#- The policy's contact actions as rows (var `contact_policy`, from pipelines/contact/policy.py):
+    one row per step of an `on_dpd` action, one row per recurring (`from_dpd`) action.
+
+    trigger_key names the trigger across nights: a step fires once per overdue episode, a recurring
+    action at most once per `every_days` nights. next_trigger_dpd is the next step of the same action
+    (a missed or withheld step is caught up only until the next step is reached). -#}
+{%- set cp = var('contact_policy', {}) -%}
+{%- if execute and not cp -%}
+    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file) (Policy.dbt_vars() includes it)") }}
+{%- endif -%}
+{%- set rows = [] -%}
+{%- for a in cp.get('actions', []) -%}
+    {%- set key = a['variant'] ~ ':' ~ a['stage'] ~ ':' ~ a['channel'] ~ ':' ~ a['template'] -%}
+    {%- set countries = (';' ~ (a['countries'] | join(';')) ~ ';') if a['countries'] else none -%}
+    {%- if a['on_dpd'] -%}
+        {%- for d in a['on_dpd'] -%}
+            {%- do rows.append({'a': a, 'kind': 'step', 'dpd': d, 'next': a['on_dpd'][loop.index] if not loop.last else none,
+                                'key': key ~ '@' ~ d, 'countries': countries}) -%}
+        {%- endfor -%}
+    {%- else -%}
+        {%- do rows.append({'a': a, 'kind': 'recurring', 'dpd': a['from_dpd'], 'next': none,
+                            'key': key ~ '/' ~ a['every_days'] ~ 'd', 'countries': countries}) -%}
+    {%- endif -%}
+{%- endfor %}
+
+{% for r in rows %}
+select
+    '{{ r['a']['variant'] }}' as variant,
+    '{{ r['a']['stage'] }}' as stage,
+    cast({{ r['a']['order'] }} as {{ dbt.type_int() }}) as action_order,
+    '{{ r['a']['channel'] }}' as channel,
+    '{{ r['a']['template'] }}' as template,
+    '{{ r['kind'] }}' as kind,
+    cast({{ r['dpd'] }} as {{ dbt.type_int() }}) as trigger_dpd,
+    cast({{ 'null' if r['next'] is none else r['next'] }} as {{ dbt.type_int() }}) as next_trigger_dpd,
+    cast({{ r['a']['every_days'] }} as {{ dbt.type_int() }}) as every_days,
+    cast('{{ r['a']['min_amount'] }}' as decimal(18, 2)) as min_amount,
+    {{ "'" ~ r['countries'] ~ "'" if r['countries'] else 'null' }} as countries,
+    '{{ r['key'] }}' as trigger_key
+{{ 'union all' if not loop.last }}
+{%- else %}
+select
+    cast(null as {{ dbt.type_string() }}) as variant, cast(null as {{ dbt.type_string() }}) as stage,
+    cast(null as {{ dbt.type_int() }}) as action_order, cast(null as {{ dbt.type_string() }}) as channel,
+    cast(null as {{ dbt.type_string() }}) as template, cast(null as {{ dbt.type_string() }}) as kind,
+    cast(null as {{ dbt.type_int() }}) as trigger_dpd, cast(null as {{ dbt.type_int() }}) as next_trigger_dpd,
+    cast(null as {{ dbt.type_int() }}) as every_days, cast(null as decimal(18, 2)) as min_amount,
+    cast(null as {{ dbt.type_string() }}) as countries, cast(null as {{ dbt.type_string() }}) as trigger_key
+where 1 = 0
+{% endfor %}

@@ -1,0 +1,180 @@
+{#- The contacts due for D+1 and the per-loan rules that withhold them.
+
+    Due: the policy's actions (int_contact__actions) of the loan's stage and variant whose trigger
+    the loan's DPD on D has reached: a step once per overdue episode (episode = overdue-since date;
+    a withheld or missed step is caught up until the action's next step is reached), a recurring
+    action when it was not scheduled in the last every_days nights. A broken promise (escalation
+    period) adds a call where none is due and sends its own SMS template. At most one call per loan
+    and one message per channel and template.
+
+    Withheld, first reason that applies: data (customer absent from D's snapshot), block (open flag
+    on the loan or any customer id of the person), promise (open promise: contact resumes the day
+    after its date), unreachable (no usable phone, e-mail or address for the channel), window (no
+    allowed hours on D+1), template (amount or DPD beyond what the SMS text is proven to fit),
+    cap (a conversation about the debt in the last pause days; the debt's calls in 7 days). The
+    daily caps per person and per number, and agent capacity, come after (int_contact__daily_caps,
+    int_contact__call_assignment). -#}
+{{ config(materialized='table') }}
+{%- set cp = var('contact_policy', {}) -%}
+{%- if execute and not cp -%}
+    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
+{%- endif -%}
+{%- set limits = cp.get('limits', {}) -%}
+{%- set promise = cp.get('promise', {}) -%}
+{%- set str = dbt.type_string() -%}
+
+with loans as (
+
+    select * from {{ ref('int_contact__loan_state') }}
+
+),
+
+actions as (
+
+    select * from {{ ref('int_contact__actions') }}
+
+),
+
+history as (
+
+    select * from {{ ref('int_contact__log_history') }}
+
+),
+
+due as (
+
+    select
+        l.loan_id,
+        a.channel,
+        a.template as action_template,
+        a.kind,
+        a.trigger_dpd,
+        a.trigger_key,
+        a.action_order
+    from loans l
+    inner join actions a
+        on a.variant = l.variant
+        and a.stage = l.stage
+        and l.dpd >= a.trigger_dpd
+        and (a.next_trigger_dpd is null or l.dpd < a.next_trigger_dpd)
+        and l.overdue_amount >= a.min_amount
+        and (a.countries is null or a.countries like '%;' || coalesce(l.country, '') || ';%')
+    where (
+            a.kind = 'step'
+            and not exists (
+                select 1 from history h
+                where h.loan_id = l.loan_id
+                    and h.trigger_key = a.trigger_key
+                    and h.episode_start = l.overdue_since
+            )
+        )
+        or (
+            a.kind = 'recurring'
+            and not exists (
+                select 1 from history h
+                where h.loan_id = l.loan_id
+                    and h.trigger_key = a.trigger_key
+                    and {{ dbt.datediff('h.as_of_date', as_of_date(), 'day') }} < a.every_days
+            )
+        )
+
+    union all
+
+    -- a broken promise: a call even where the stage has none due tonight
+    select
+        l.loan_id,
+        'call' as channel,
+        '{{ promise.get("escalation_call_template", "broken_promise_call") }}' as action_template,
+        'escalation' as kind,
+        cast(null as {{ dbt.type_int() }}) as trigger_dpd,
+        'promise:call' as trigger_key,
+        -1 as action_order
+    from loans l
+    where l.is_escalated
+
+),
+
+one_each as (
+
+    select
+        d.*,
+        case
+            when d.channel = 'sms' and l.is_escalated then '{{ promise.get("escalation_sms_template", "broken_promise") }}'
+            else d.action_template
+        end as template,
+        row_number() over (
+            partition by d.loan_id, d.channel,
+                case when d.channel = 'call' then '' when d.channel = 'sms' and l.is_escalated then '' else d.action_template end
+            order by case when d.kind = 'escalation' then 1 else 0 end, d.action_order, d.trigger_key
+        ) as copy_no
+    from due d
+    inner join loans l on l.loan_id = d.loan_id
+
+)
+
+select
+    l.loan_id,
+    l.customer_id,
+    l.person_id,
+    l.variant,
+    l.stage,
+    l.bucket,
+    l.dpd,
+    l.overdue_since as episode_start,
+    l.overdue_amount,
+    l.currency,
+    l.language,
+    l.country,
+    l.last_agent_id,
+    l.is_escalated,
+    a.channel,
+    a.template,
+    a.action_template,
+    a.kind,
+    a.trigger_dpd,
+    a.trigger_key,
+    a.action_order,
+    case
+        when a.channel in ('sms', 'call') then l.phone
+        when a.channel = 'email' then l.email
+    end as destination,
+    case when a.channel in ('sms', 'email', 'call') then l.window_start_utc end as scheduled_after,
+    case when a.channel in ('sms', 'email', 'call') then l.window_end_utc end as scheduled_before,
+    case when a.channel in ('sms', 'email', 'call') then l.display_zone end as display_zone,
+    l.calls_last_7_days,
+    cast(
+        {%- if cp.get('priority') == 'overdue_amount' %} l.overdue_amount
+        {%- elif cp.get('priority') == 'dpd' %} l.dpd
+        {%- else %} l.overdue_amount * l.dpd
+        {%- endif %}
+        * case when l.is_escalated then {{ promise.get('escalation_priority_factor', '1') }} else 1 end
+        as decimal(38, 2)) as priority_score,
+    case
+        when a.kind = 'escalation' then 'broken promise of ' || cast(l.promise_date as {{ str }}) || ': call'
+        when a.kind = 'recurring' then l.stage || ' ' || a.channel || ' queue from DPD '
+            || cast(a.trigger_dpd as {{ str }})
+        else 'DPD ' || cast(a.trigger_dpd as {{ str }}) || ' step of ' || l.stage || ' ' || a.channel
+            || ' ' || a.action_template
+    end
+        || case when a.channel = 'sms' and l.is_escalated and a.kind <> 'escalation'
+            then ' (broken promise of ' || cast(l.promise_date as {{ str }}) || ')' else '' end as due_reason,
+    case
+        when l.customer_missing then 'data:customer_missing (customer ' || coalesce(l.customer_id, '?')
+            || ' absent from the ' || cast({{ as_of_date() }} as {{ str }}) || ' customer snapshot)'
+        when l.blocks is not null then 'block:' || l.blocks
+        when l.promise_status = 'open' then 'promise:open until ' || cast(l.promise_date as {{ str }})
+        when a.channel in ('sms', 'call') and l.phone is null then 'unreachable:no_phone'
+        when a.channel = 'email' and l.email is null then 'unreachable:no_email'
+        when a.channel = 'letter' and not l.has_address then 'unreachable:no_address'
+        when a.channel in ('sms', 'email', 'call') and l.window_problem is not null then l.window_problem
+        when a.channel = 'sms' and (l.overdue_amount > cast('{{ cp.get("sms_max_amount", "0") }}' as decimal(18, 2))
+                or l.dpd > {{ cp.get('sms_max_dpd', 0) }})
+            then 'template:sms_too_long (amount or DPD beyond the proven SMS length)'
+        when a.channel = 'call' and l.last_conversation_at > l.pause_boundary_utc
+            then 'cap:pause_after_conversation ({{ limits.get("pause_days_after_conversation", 7) }} days after a conversation about the debt)'
+        when a.channel = 'call' and l.calls_last_7_days >= {{ limits.get('calls_per_debt_per_7_days', 0) }}
+            then 'cap:calls_per_debt_per_7_days (' || cast(l.calls_last_7_days as {{ str }}) || ' calls in 7 days)'
+    end as withheld_reason
+from one_each a
+inner join loans l on l.loan_id = a.loan_id
+where a.copy_no = 1

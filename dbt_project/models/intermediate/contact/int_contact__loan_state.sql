@@ -1,0 +1,239 @@
+{#- Every overdue loan of D (marts.loan_delinquency) with what the contact rules need to know about
+    it on D: the recipient (phone, e-mail, address, language, window on D+1), the person, the
+    champion/challenger variant, open blocks, the latest promise to pay, the calls about the debt
+    in the last 7 days and the last conversation, and the agent who last spoke to the person.
+
+    Only what was known on D counts (events delivered on or before D, the product's own schedule of
+    earlier nights), so a rerun of an old date decides as that night did. -#}
+{{ config(materialized='table') }}
+{%- set cp = var('contact_policy', {}) -%}
+{%- if execute and not cp -%}
+    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
+{%- endif -%}
+{%- set blocks = cp.get('blocks', []) -%}
+{%- set promise = cp.get('promise', {}) -%}
+{%- set challengers = cp.get('challengers', {}) -%}
+{%- set tomorrow = dbt.dateadd('day', 1, as_of_date()) -%}
+{#- The variant: the first 4 hex digits of md5(salt:loan_id) as a number 0..65535, challenger below
+    share x 65536. Portable: dbt.hash and dbt.position, no engine-specific hex parsing. -#}
+{%- set variant_tests = [] -%}
+{%- for stage, ch in challengers.items() | sort -%}
+    {%- set h = dbt.hash("'" ~ (ch['salt'] | replace("'", "''")) ~ ":' || l.loan_id") -%}
+    {%- set digits = [] -%}
+    {%- for i in range(1, 5) -%}
+        {%- do digits.append("(" ~ dbt.position("substr(" ~ h ~ ", " ~ i ~ ", 1)", "'0123456789abcdef'") ~ " - 1) * " ~ (16 ** (4 - i))) -%}
+    {%- endfor -%}
+    {%- do variant_tests.append({'stage': stage, 'number': digits | join(' + '), 'below': ch['share_per_65536']}) -%}
+{%- endfor %}
+
+with overdue as (
+
+    select loan_id, customer_id, dpd, bucket, stage, overdue_since, overdue_amount, outstanding_principal, currency
+    from {{ ref('loan_delinquency') }}
+    where as_of_date = {{ as_of_date() }}
+        and is_overdue
+
+),
+
+recipients as (
+
+    select * from {{ ref('int_contact__recipients') }}
+
+),
+
+loans as (
+
+    select
+        o.*,
+        coalesce(r.person_id, o.customer_id) as person_id,
+        r.customer_id is null as customer_missing,
+        r.full_name, r.phone, r.email, r.has_address, r.language, r.country,
+        r.address_line1, r.address_line2, r.city, r.region, r.postal_code,
+        r.zone_key, r.display_zone, r.window_start_utc, r.window_end_utc, r.lookback_start_utc,
+        r.pause_boundary_utc, r.window_problem
+    from overdue o
+    left join recipients r on r.customer_id = o.customer_id
+
+),
+
+open_flags as (
+
+    -- open on D or on D+1 (the contact day): the stricter of the two readings
+    select subject_type, subject_id, flag, effective_from
+    from {{ ref('stg_flags') }}
+    where as_of_date = {{ as_of_date() }}
+        and flag in ({% for b in blocks %}'{{ b }}', {% endfor %}'-none-')
+        and (effective_from is null or effective_from <= {{ tomorrow }})
+        and (effective_to is null or effective_to >= {{ as_of_date() }})
+
+),
+
+block_hits as (
+
+    select l.loan_id, f.flag, f.subject_type, f.subject_id, f.effective_from
+    from loans l
+    inner join open_flags f on f.subject_type = 'loan' and f.subject_id = l.loan_id
+    union
+    select l.loan_id, f.flag, f.subject_type, f.subject_id, f.effective_from
+    from loans l
+    inner join open_flags f on f.subject_type = 'customer' and f.subject_id = l.customer_id
+    union
+    -- a flag on any customer id of the same person (a deceased or bankrupt person is one person)
+    select l.loan_id, f.flag, f.subject_type, f.subject_id, f.effective_from
+    from loans l
+    inner join recipients same on same.person_id = l.person_id
+    inner join open_flags f on f.subject_type = 'customer' and f.subject_id = same.customer_id
+
+),
+
+blocked as (
+
+    select
+        loan_id,
+        {{ dbt.listagg("flag || ' on ' || subject_type || ' ' || subject_id"
+                       ~ " || coalesce(' since ' || cast(effective_from as " ~ dbt.type_string() ~ "), '')", "'; '",
+                       "order by flag, subject_type, subject_id") }} as blocks
+    from block_hits
+    group by loan_id
+
+),
+
+attempts as (
+
+    select *
+    from {{ ref('stg_contact_attempts') }}
+    where delivered_on <= {{ as_of_date() }}
+
+),
+
+promises as (
+
+    select
+        loan_id, attempt_id, started_at, promise_date, promise_amount,
+        row_number() over (partition by loan_id order by started_at desc, attempt_id desc) as promise_rank
+    from attempts
+    where outcome = 'promise_to_pay'
+        and promise_date is not null
+
+),
+
+promise_paid as (
+
+    -- money received for the latest promise: payments booked after it was made, value-dated by its
+    -- date, counting on D (reversals known on D cancel them)
+    select p.loan_id, sum(e.amount) as paid
+    from promises p
+    inner join {{ ref('int_payment_effects') }} e
+        on e.loan_id = p.loan_id
+        and e.counts_from <= {{ as_of_date() }}
+        and (e.counts_until is null or e.counts_until > {{ as_of_date() }})
+        and e.booked_at >= p.started_at
+        and e.value_date <= p.promise_date
+    where p.promise_rank = 1
+    group by p.loan_id
+
+),
+
+promise_state as (
+
+    select
+        p.loan_id,
+        p.promise_date,
+        p.promise_amount,
+        coalesce(pp.paid, 0) as promise_paid,
+        case
+            when p.promise_date >= {{ tomorrow }} then 'open'
+            when coalesce(pp.paid, 0) >= coalesce(p.promise_amount, 0.01) then 'kept'
+            else 'broken'
+        end as promise_status
+    from promises p
+    left join promise_paid pp on pp.loan_id = p.loan_id
+    where p.promise_rank = 1
+
+),
+
+calls as (
+
+    select loan_id, customer_id, agent_id, attempt_id, started_at, is_right_party_contact
+    from attempts
+    where channel = 'call'
+
+),
+
+delivered_calls as (
+
+    select l.loan_id, count(*) as calls
+    from loans l
+    inner join calls c on c.loan_id = l.loan_id and c.started_at > l.lookback_start_utc
+    group by l.loan_id
+
+),
+
+scheduled_calls as (
+
+    -- earlier nights' call entries in the 7 days, counted at their attempt allowance unless the
+    -- delivered history already shows calls about the debt in their window
+    select l.loan_id, sum(coalesce(h.max_attempts, 1)) as calls
+    from loans l
+    inner join {{ ref('int_contact__log_history') }} h
+        on h.loan_id = l.loan_id
+        and h.channel = 'call'
+        and h.scheduled_before > l.lookback_start_utc
+    where not exists (
+        select 1 from calls c
+        where c.loan_id = h.loan_id
+            and c.started_at >= h.scheduled_after
+            and c.started_at < h.scheduled_before
+    )
+    group by l.loan_id
+
+),
+
+conversations as (
+
+    select loan_id, max(started_at) as last_conversation_at
+    from calls
+    where is_right_party_contact
+    group by loan_id
+
+),
+
+last_agent as (
+
+    select
+        r.person_id,
+        c.agent_id,
+        row_number() over (partition by r.person_id order by c.started_at desc, c.attempt_id desc) as agent_rank
+    from calls c
+    inner join recipients r on r.customer_id = c.customer_id
+    where c.is_right_party_contact
+        and c.agent_id is not null
+
+)
+
+select
+    l.*,
+    case
+        {%- for t in variant_tests %}
+        when l.stage = '{{ t.stage }}' and {{ t.number }} < {{ t.below }} then 'challenger'
+        {%- endfor %}
+        else 'champion'
+    end as variant,
+    b.blocks,
+    p.promise_date,
+    p.promise_amount,
+    p.promise_paid,
+    p.promise_status,
+    coalesce(p.promise_status = 'broken'
+        and {{ dbt.datediff('p.promise_date', as_of_date(), 'day') }} < {{ promise.get('escalation_days', 0) }},
+        false) as is_escalated,
+    coalesce(dc.calls, 0) + coalesce(sc.calls, 0) as calls_last_7_days,
+    cv.last_conversation_at,
+    la.agent_id as last_agent_id
+from loans l
+left join blocked b on b.loan_id = l.loan_id
+left join promise_state p on p.loan_id = l.loan_id
+left join delivered_calls dc on dc.loan_id = l.loan_id
+left join scheduled_calls sc on sc.loan_id = l.loan_id
+left join conversations cv on cv.loan_id = l.loan_id
+left join last_agent la on la.person_id = l.person_id and la.agent_rank = 1

@@ -1,0 +1,81 @@
+{#- The allowed contact window on D+1 for every time zone, country and configured region, as UTC
+    instants (var contact_policy.window; computed when the model compiles, with the IANA zone
+    database dbt exposes as modules.pytz, so the SQL holds only literals and runs on any engine).
+
+    zone_key:  tz:<IANA zone>          the customer's own zone
+               country:<ISO code>      no valid zone: every zone of the country (pytz.country_timezones)
+               region:<ISO>:<region>   no valid zone: the zones policy timezones_by_region lists
+    A key with several candidate zones gets the intersection of their windows (only hours allowed in
+    every candidate zone); a key whose intersection is empty has null window columns (contact
+    withheld, reason window:no_common_hours). The book-wide intersection (no zone, no country) is computed from the
+    data in int_contact__recipients.
+
+    lookback_start_utc = window end - 7 x 24 h (calls per debt in 7 days are counted after it);
+    pause_boundary_utc = window start - pause days x 24 h (a conversation after it pauses calls).
+    display_zone: the zone the window is shown in (the principal zone of a country). -#}
+{{ config(materialized='table') }}
+{%- set cp = var('contact_policy', {}) -%}
+{%- if execute and not cp -%}
+    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
+{%- endif -%}
+{%- set pytz = modules.pytz -%}
+{%- set dt = modules.datetime -%}
+{%- set window = cp.get('window', {'start_minute': 480, 'end_minute': 1260, 'by_country': {}}) -%}
+{%- set pause_days = cp.get('limits', {}).get('pause_days_after_conversation', 7) -%}
+{%- set tomorrow = dt.datetime.strptime(var('as_of_date'), '%Y-%m-%d') + dt.timedelta(days=1) -%}
+{%- set zone_country = {} -%}
+{%- for cc, zones in pytz.country_timezones.items() -%}
+    {%- for z in zones -%}{%- if z not in zone_country -%}{%- do zone_country.update({z: cc}) -%}{%- endif -%}{%- endfor -%}
+{%- endfor -%}
+
+{%- set rows = [] -%}
+{#- [start, end) of D+1 in each zone as UTC datetimes, for the window of the zone's country (or the
+    group's country). Ambiguous local times resolve to the later start and the earlier end (the
+    stricter reading). -#}
+{%- set default_window = [window['start_minute'], window['end_minute']] -%}
+{%- for zone in pytz.all_timezones | sort -%}
+    {%- set tz = pytz.timezone(zone) -%}
+    {%- set w = window['by_country'].get(zone_country.get(zone), default_window) -%}
+    {%- set start = tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[0]), is_dst=False)).astimezone(pytz.utc) -%}
+    {%- set end = tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[1]), is_dst=True)).astimezone(pytz.utc) -%}
+    {%- do rows.append({'key': 'tz:' ~ zone, 'display': zone, 'n': 1, 'start': start, 'end': end}) -%}
+{%- endfor -%}
+
+{%- set groups = [] -%}
+{%- for cc in pytz.country_timezones | sort -%}
+    {%- do groups.append({'key': 'country:' ~ cc, 'country': cc, 'zones': pytz.country_timezones[cc]}) -%}
+{%- endfor -%}
+{%- for cc, regions in cp.get('timezones_by_region', {}).items() | sort -%}
+    {%- for region, zones in regions.items() | sort -%}
+        {%- do groups.append({'key': 'region:' ~ cc ~ ':' ~ region, 'country': cc, 'zones': zones}) -%}
+    {%- endfor -%}
+{%- endfor -%}
+{%- for g in groups -%}
+    {%- set starts = [] -%}{%- set ends = [] -%}
+    {%- set w = window['by_country'].get(g['country'], default_window) -%}
+    {%- for zone in g['zones'] -%}
+        {%- set tz = pytz.timezone(zone) -%}
+        {%- do starts.append(tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[0]), is_dst=False)).astimezone(pytz.utc)) -%}
+        {%- do ends.append(tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[1]), is_dst=True)).astimezone(pytz.utc)) -%}
+    {%- endfor -%}
+    {%- set common = starts and (starts | max) < (ends | min) -%}
+    {%- do rows.append({'key': g['key'], 'display': g['zones'][0], 'n': g['zones'] | length,
+                        'start': (starts | max) if common else none, 'end': (ends | min) if common else none}) -%}
+{%- endfor -%}
+
+{%- set null_ts = 'cast(null as timestamp with time zone)' -%}
+{%- set fmt = "cast('%Y-%m-%d %H:%M:%S+00:00' as timestamp with time zone)" %}
+
+select * from (
+{%- for r in rows %}
+    select
+        '{{ r["key"] }}' as zone_key,
+        '{{ r["display"] }}' as display_zone,
+        {{ r['n'] }} as candidate_zones,
+        {{ r['start'].strftime(fmt) if r['start'] else null_ts }} as window_start_utc,
+        {{ r['end'].strftime(fmt) if r['end'] else null_ts }} as window_end_utc,
+        {{ (r['end'] - dt.timedelta(days=7)).strftime(fmt) if r['end'] else null_ts }} as lookback_start_utc,
+        {{ (r['start'] - dt.timedelta(days=pause_days)).strftime(fmt) if r['start'] else null_ts }} as pause_boundary_utc
+    {{ 'union all' if not loop.last }}
+{%- endfor %}
+) zones

@@ -1,0 +1,74 @@
+{#- Evidence: every contact the product scheduled for D+1 or withheld on D, with its reason.
+    One row per (as_of_date, loan, channel, template); action_id = md5 of those four, the
+    message_id of the files. Each night replaces its own date (delete+insert of as_of_date): a
+    rerun never duplicates. `full_refresh: false`: a --full-refresh never wipes the evidence.
+
+    status: scheduled | withheld. reason: why it is due (scheduled) or the first rule that withheld
+    it: data:, block:, promise:, unreachable:, window:, template:, cap:, capacity:. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        full_refresh=false,
+        on_schema_change='append_new_columns'
+    )
+}}
+{%- set str = dbt.type_string() %}
+
+with candidates as (
+
+    select * from {{ ref('int_contact__candidates') }}
+
+),
+
+decided as (
+
+    select
+        c.*,
+        k.max_attempts,
+        a.agent_id,
+        a.assignment,
+        a.call_rank,
+        coalesce(c.withheld_reason, k.cap_reason, a.capacity_reason) as withheld
+    from candidates c
+    left join {{ ref('int_contact__daily_caps') }} k
+        on k.loan_id = c.loan_id and k.channel = c.channel and k.template = c.template
+    left join {{ ref('int_contact__call_assignment') }} a
+        on a.loan_id = c.loan_id and c.channel = 'call'
+            and c.withheld_reason is null and k.cap_reason is null
+
+)
+
+select
+    {{ as_of_date() }} as as_of_date,
+    {{ dbt.hash("cast(" ~ as_of_date() ~ " as " ~ str ~ ") || '|' || loan_id || '|' || channel || '|' || template") }} as action_id,
+    loan_id,
+    customer_id,
+    person_id,
+    channel,
+    template,
+    language,
+    destination,
+    scheduled_after,
+    scheduled_before,
+    display_zone,
+    case when withheld is null then 'scheduled' else 'withheld' end as status,
+    coalesce(withheld, due_reason) as reason,
+    due_reason,
+    case when withheld is null then agent_id end as agent_id,
+    case when withheld is null then call_rank end as priority,
+    case when withheld is null then max_attempts end as max_attempts,
+    variant,
+    stage,
+    bucket,
+    dpd,
+    episode_start,
+    trigger_key,
+    trigger_dpd,
+    kind,
+    priority_score,
+    overdue_amount,
+    currency,
+    '{{ var("policy_version", "unversioned") }}' as policy_version
+from decided

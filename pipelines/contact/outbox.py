@@ -1,0 +1,187 @@
+"""The night's contact files for operations, from marts.contact_log (publish writers).
+
+    sms.csv        message_id, loan_id, customer_id, phone, send_after, send_before, template, language, text
+    emails.jsonl   message_id, loan_id, customer_id, to, subject, text, html, send_after, send_before
+    call_list.csv  loan_id, customer_id, agent_id, phone, call_after, call_before, priority, reason,
+                   + max_attempts, language, dpd, overdue_amount, currency, template
+    skip_trace.csv overdue loans whose customer cannot be reached (outcome unreachable): what is missing
+    referrals.csv  legal referrals and agency placements decided tonight
+
+Deterministic: the rows come from the warehouse in a fixed order, message ids are contact_log's
+action ids (md5 of as-of date, loan, channel, template), times are the allowed window on D+1 shown
+in the customer's zone with its offset; nothing reads the wall clock. Rerunning a date writes the
+same bytes. Spreadsheet safety: text fields that start with = + - @ tab or CR get a leading
+apostrophe; phone numbers stay E.164 with their +.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from pipelines.contact.policy import ContactPolicy, load_contact_policy
+from pipelines.contact.render import Lender, Renderer, message_context
+from pipelines.contact.sms import segments
+from pipelines.errors import BatchBlocked
+from pipelines.warehouse import reader
+
+FileWriter = Callable[[Path], dict[str, int]]
+
+SMS_COLUMNS = ("message_id", "loan_id", "customer_id", "phone", "send_after", "send_before", "template", "language",
+               "text")
+EMAIL_KEYS = ("message_id", "loan_id", "customer_id", "to", "subject", "text", "html", "send_after", "send_before")
+CALL_COLUMNS = ("loan_id", "customer_id", "agent_id", "phone", "call_after", "call_before", "priority", "reason",
+                "max_attempts", "language", "dpd", "overdue_amount", "currency", "template")
+SKIP_TRACE_COLUMNS = ("loan_id", "customer_id", "full_name", "missing", "phone_as_delivered", "email_as_delivered",
+                      "address_line1", "city", "postal_code", "country", "dpd", "overdue_amount", "currency", "reason")
+REFERRAL_COLUMNS = ("loan_id", "customer_id", "referral", "dpd", "overdue_amount", "currency", "reason")
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """A cell a spreadsheet would read as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def local_iso(instant: datetime | None, zone: str | None) -> str:
+    """An instant in the customer's zone, ISO-8601 with offset: 2026-03-16T08:00:00+08:00."""
+    if instant is None:
+        return ""
+    return instant.astimezone(ZoneInfo(zone or "UTC")).isoformat(timespec="seconds")
+
+
+def _csv(path: Path, columns: Iterable[str], rows: Iterable[dict], raw: tuple[str, ...] = ()) -> int:
+    """Write rows as RFC 4180 CSV (UTF-8, \\n line ends); every field neutralised except `raw` ones."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(columns)
+    count = 0
+    for row in rows:
+        out.writerow([("" if row.get(c) is None else str(row[c])) if c in raw else neutralise(row.get(c))
+                      for c in columns])
+        count += 1
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return count
+
+
+def _fetch(warehouse: Path, sql: str, params: list) -> list[dict]:
+    with reader(warehouse) as con:
+        cursor = con.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+MESSAGES_SQL = """
+    select c.action_id, c.loan_id, c.customer_id, c.channel, c.template, c.language, c.destination,
+           c.scheduled_after, c.scheduled_before, c.display_zone, c.dpd, c.episode_start, c.overdue_amount,
+           c.currency, r.full_name
+    from marts.contact_log c
+    left join intermediate.int_contact__recipients r on r.customer_id = c.customer_id
+    where c.as_of_date = ? and c.status = 'scheduled' and c.channel = ?
+    order by c.loan_id, c.template, c.action_id
+"""
+
+
+class ContactOutbox:
+    """The contact files of one night; `writers()` plugs them into publish()."""
+
+    def __init__(self, warehouse: Path, as_of: date, policy: ContactPolicy):
+        self.warehouse = Path(warehouse)
+        self.as_of = as_of
+        self.policy = policy
+        self.renderer = Renderer(policy.templates_dir)
+        self.lender = Lender(**policy.lender)
+
+    @classmethod
+    def from_policy_file(cls, warehouse: Path, as_of: date, policy_path: Path) -> "ContactOutbox":
+        return cls(warehouse, as_of, load_contact_policy(policy_path))
+
+    def writers(self) -> list[FileWriter]:
+        return [self.write_sms, self.write_emails, self.write_call_list, self.write_skip_trace,
+                self.write_referrals]
+
+    def _context(self, row: dict) -> dict:
+        return message_context(
+            loan_id=row["loan_id"], customer_name=row.get("full_name"), amount=row["overdue_amount"],
+            currency=row["currency"] or "", due_date=row["episode_start"], dpd=row["dpd"],
+            language=row["language"], lender=self.lender,
+        )
+
+    def write_sms(self, folder: Path) -> dict[str, int]:
+        limit = self.policy.limits["sms_max_segments"]
+
+        def rows():
+            for row in _fetch(self.warehouse, MESSAGES_SQL, [self.as_of, "sms"]):
+                text = self.renderer.sms(row["template"], row["language"], self._context(row))
+                parts = segments(text)
+                if parts.count > limit:  # the policy check and contact_log's guard make this a bug
+                    raise BatchBlocked(f"sms.csv: message {row['action_id']} ({row['template']}, {row['language']}) "
+                                       f"needs {parts.count} segments, limit {limit}")
+                yield {"message_id": row["action_id"], "loan_id": row["loan_id"], "customer_id": row["customer_id"],
+                       "phone": row["destination"],
+                       "send_after": local_iso(row["scheduled_after"], row["display_zone"]),
+                       "send_before": local_iso(row["scheduled_before"], row["display_zone"]),
+                       "template": row["template"], "language": row["language"], "text": text}
+
+        return {"sms.csv": _csv(folder / "sms.csv", SMS_COLUMNS, rows(), raw=("phone",))}
+
+    def write_emails(self, folder: Path) -> dict[str, int]:
+        lines = []
+        for row in _fetch(self.warehouse, MESSAGES_SQL, [self.as_of, "email"]):
+            subject, text, html = self.renderer.email(row["template"], row["language"], self._context(row))
+            record = {"message_id": row["action_id"], "loan_id": row["loan_id"], "customer_id": row["customer_id"],
+                      "to": row["destination"], "subject": neutralise(subject), "text": neutralise(text), "html": html,
+                      "send_after": local_iso(row["scheduled_after"], row["display_zone"]),
+                      "send_before": local_iso(row["scheduled_before"], row["display_zone"])}
+            lines.append(json.dumps({k: record[k] for k in EMAIL_KEYS}, ensure_ascii=False))
+        (folder / "emails.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return {"emails.jsonl": len(lines)}
+
+    def write_call_list(self, folder: Path) -> dict[str, int]:
+        rows = _fetch(self.warehouse, """
+            select loan_id, customer_id, agent_id, destination as phone, scheduled_after, scheduled_before,
+                   display_zone, priority, due_reason as reason, max_attempts, language, dpd, overdue_amount,
+                   currency, template
+            from marts.contact_log
+            where as_of_date = ? and status = 'scheduled' and channel = 'call'
+            order by agent_id, priority, loan_id
+        """, [self.as_of])
+        for row in rows:
+            row["call_after"] = local_iso(row.pop("scheduled_after"), row["display_zone"])
+            row["call_before"] = local_iso(row.pop("scheduled_before"), row["display_zone"])
+        return {"call_list.csv": _csv(folder / "call_list.csv", CALL_COLUMNS, rows, raw=("phone",))}
+
+    def write_skip_trace(self, folder: Path) -> dict[str, int]:
+        rows = _fetch(self.warehouse, """
+            select a.loan_id, a.customer_id, r.full_name,
+                   concat_ws(', ', case when r.phone is null then 'phone' end,
+                                   case when r.email is null then 'e-mail' end,
+                                   case when not coalesce(r.has_address, false) then 'postal address' end) as missing,
+                   r.phone_as_delivered, r.email as email_as_delivered, r.address_line1, r.city, r.postal_code,
+                   r.country, a.dpd, a.overdue_amount, a.currency, a.reason
+            from marts.overdue_accountability a
+            left join intermediate.int_contact__recipients r on r.customer_id = a.customer_id
+            where a.as_of_date = ? and a.outcome = 'unreachable'
+            order by a.loan_id
+        """, [self.as_of])
+        return {"skip_trace.csv": _csv(folder / "skip_trace.csv", SKIP_TRACE_COLUMNS, rows)}
+
+    def write_referrals(self, folder: Path) -> dict[str, int]:
+        rows = _fetch(self.warehouse, """
+            select loan_id, customer_id, channel as referral, dpd, overdue_amount, currency, due_reason as reason
+            from marts.contact_log
+            where as_of_date = ? and status = 'scheduled' and channel in ('legal_referral', 'agency_placement')
+            order by loan_id, channel
+        """, [self.as_of])
+        return {"referrals.csv": _csv(folder / "referrals.csv", REFERRAL_COLUMNS, rows)}
+
+
+def contact_writers(warehouse: Path, as_of: date, policy_path: Path) -> list[FileWriter]:
+    """The publish writers of the night's contact files (see the module docstring)."""
+    return ContactOutbox.from_policy_file(warehouse, as_of, policy_path).writers()

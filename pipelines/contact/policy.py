@@ -1,0 +1,459 @@
+"""The `contact:` section of the collection policy: validate it, default it, hand it to dbt.
+
+Every key has a default (the strictest figure of each contact rule in ../../../shared/domain.md),
+so a policy file without `contact:` is valid. `pipelines/policy/default.yaml` spells the defaults
+out; tests/test_contact_policy.py proves the two agree. A problem is one line naming the file and
+the key path, e.g.
+
+    policy/default.yaml: contact.limits.calls_per_debt_per_7_days: -1 is below 0
+
+dbt reads the section as one var, `contact_policy` (`contact_dbt_vars(path)`), which
+`pipelines.policy.Policy.dbt_vars()` includes: `arrears run` and the Airflow DAG pass it beside
+`as_of_date` with everything else from the policy. `python -m pipelines.contact.policy [FILE]`
+prints the var as JSON (for a hand-run `dbt build --vars ...`).
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.errors import PolicyError
+
+CHANNELS = ("sms", "email", "call", "letter", "legal_referral", "agency_placement")
+MESSAGE_CHANNELS = ("sms", "email")              # rendered here from templates
+CONTACT_CHANNELS = ("sms", "email", "call", "letter")  # reach the customer
+REFERRAL_CHANNELS = ("legal_referral", "agency_placement")
+STAGES = ("early", "middle", "late")
+VARIANTS = ("champion", "challenger")
+BLOCKABLE_FLAGS = ("dispute", "bankruptcy", "deceased", "cease_contact", "legal_hold", "hardship")
+CUSTOMER_FIELDS = ("full_name", "address_line1", "address_line2", "city", "region", "postal_code", "country")
+PRIORITIES = ("overdue_amount_x_dpd", "overdue_amount", "dpd")
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+CLOCK = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
+
+# The worst case a short message must still fit in, checked when the policy is loaded: an SMS for a
+# larger amount or DPD is withheld (reason template:sms_too_long), never split or truncated.
+SMS_WORST_AMOUNT = Decimal("9999999.99")
+SMS_WORST_DPD = 9999
+SMS_WORST_CURRENCIES = ("CNY", "USD", "XXX")
+
+DEFAULT_LIMITS = {
+    "calls_per_debt_per_7_days": 7,          # Reg F 1006.14(b)(2)(i): more than 7 calls in 7 days
+    "pause_days_after_conversation": 7,      # Reg F 1006.14(b)(2)(ii): no call within 7 days of a conversation
+    "attempts_per_number_per_day": 6,        # CBA/NIFA: at most 6 unanswered attempts a day to one number
+    "connected_calls_per_person_per_day": 3,  # NIFA 2024: at most 3 connected calls a day per debtor
+    "sms_per_person_per_day": 1,
+    "emails_per_person_per_day": 1,
+    "sms_max_segments": 1,
+}
+
+DEFAULT_STAGES: dict[str, dict] = {
+    "early": {
+        "actions": [
+            {"channel": "sms", "template": "early_reminder", "on_dpd": [1, 3, 7]},
+            {"channel": "email", "template": "early_reminder", "on_dpd": [2]},
+            {"channel": "call", "template": "early_call", "from_dpd": 5},
+            {"channel": "letter", "template": "validation_notice", "on_dpd": [1], "countries": ["US"]},
+            {"channel": "letter", "template": "first_reminder", "on_dpd": [10]},
+        ],
+        "challenger": {
+            "share": "0.20",
+            "salt": "early-2026a",
+            "actions": [
+                {"channel": "sms", "template": "early_reminder", "on_dpd": [1, 4]},
+                {"channel": "email", "template": "early_reminder", "on_dpd": [1, 7]},
+                {"channel": "call", "template": "early_call", "from_dpd": 3},
+                {"channel": "letter", "template": "validation_notice", "on_dpd": [1], "countries": ["US"]},
+                {"channel": "letter", "template": "first_reminder", "on_dpd": [10]},
+            ],
+        },
+    },
+    "middle": {
+        "actions": [
+            {"channel": "call", "template": "repayment_plan_call"},
+            {"channel": "sms", "template": "repayment_plan_offer", "on_dpd": [31, 45, 61, 75]},
+            {"channel": "email", "template": "repayment_plan_offer", "on_dpd": [32, 46, 62, 76]},
+            {"channel": "letter", "template": "formal_demand", "on_dpd": [35]},
+        ],
+    },
+    "late": {
+        "actions": [
+            {"channel": "letter", "template": "final_demand", "on_dpd": [91], "min_amount": "100.00"},
+            {"channel": "sms", "template": "final_notice", "on_dpd": [91, 105, 120, 150, 180]},
+            {"channel": "email", "template": "final_notice", "on_dpd": [92, 121, 151]},
+            {"channel": "call", "template": "final_notice_call", "every_days": 2},
+            {"channel": "legal_referral", "template": "legal_referral", "on_dpd": [120], "min_amount": "5000.00"},
+            {"channel": "agency_placement", "template": "agency_placement", "on_dpd": [150], "min_amount": "500.00"},
+        ],
+    },
+}
+
+DEFAULTS: dict[str, Any] = {
+    "lender": {"name": {"zh-CN": "示例金融", "en": "Example Finance"}, "service_phone": "95000",
+               "payment_url": "pay.example.com"},
+    "languages": ["zh-CN", "en"],
+    "templates_dir": None,
+    "window": {"start": "08:00", "end": "21:00", "by_country": {}},
+    "timezones_by_region": {},
+    "unknown_timezone": "intersection",
+    "limits": DEFAULT_LIMITS,
+    "blocks": ["dispute", "bankruptcy", "deceased", "cease_contact", "legal_hold"],
+    "promise": {"escalation_days": 7, "escalation_priority_factor": 2, "escalation_call_template": "broken_promise_call",
+                "escalation_sms_template": "broken_promise"},
+    "priority": "overdue_amount_x_dpd",
+    "address_required": ["address_line1", "city", "postal_code", "country"],
+    "stages": DEFAULT_STAGES,
+}
+
+TOP_KEYS = tuple(DEFAULTS)
+
+
+@dataclass(frozen=True)
+class Action:
+    variant: str
+    stage: str
+    order: int                   # position in the stage's list: ties and duplicate channels resolve by it
+    channel: str
+    template: str
+    on_dpd: tuple[int, ...]      # steps: each fires once per overdue episode (catching up on a missed night)
+    from_dpd: int | None         # recurring from this DPD (None with on_dpd; 1 = the whole stage)
+    every_days: int
+    min_amount: Decimal
+    countries: tuple[str, ...]   # empty: every country
+
+
+@dataclass(frozen=True)
+class ContactPolicy:
+    path: Path
+    lender: dict
+    languages: tuple[str, ...]
+    templates_dir: Path
+    window: tuple[int, int]                         # minutes after local midnight: [start, end)
+    windows_by_country: dict[str, tuple[int, int]]
+    timezones_by_region: dict[str, dict[str, tuple[str, ...]]]
+    unknown_timezone: str                           # intersection | skip
+    limits: dict[str, int]
+    blocks: tuple[str, ...]
+    promise: dict
+    priority: str
+    address_required: tuple[str, ...]
+    actions: tuple[Action, ...]
+    challengers: dict[str, dict] = field(default_factory=dict)  # stage -> {share, salt}
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """The one dbt var `contact_policy` (JSON-able: money as decimal text)."""
+        return {"contact_policy": {
+            "languages": list(self.languages),
+            "window": {"start_minute": self.window[0], "end_minute": self.window[1],
+                       "by_country": {c: list(w) for c, w in sorted(self.windows_by_country.items())}},
+            "timezones_by_region": {c: {r: list(z) for r, z in sorted(rs.items())}
+                                    for c, rs in sorted(self.timezones_by_region.items())},
+            "unknown_timezone": self.unknown_timezone,
+            "limits": dict(self.limits),
+            "blocks": list(self.blocks),
+            "promise": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.promise.items()},
+            "priority": self.priority,
+            "address_required": list(self.address_required),
+            "sms_max_amount": str(SMS_WORST_AMOUNT),
+            "sms_max_dpd": SMS_WORST_DPD,
+            "challengers": {s: {"share_per_65536": c["share_per_65536"], "salt": c["salt"], "share": str(c["share"])}
+                            for s, c in sorted(self.challengers.items())},
+            "actions": [
+                {"variant": a.variant, "stage": a.stage, "order": a.order, "channel": a.channel,
+                 "template": a.template, "on_dpd": list(a.on_dpd), "from_dpd": a.from_dpd,
+                 "every_days": a.every_days, "min_amount": str(a.min_amount), "countries": list(a.countries)}
+                for a in self.actions
+            ],
+        }}
+
+
+class _Check:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> PolicyError:
+        return PolicyError(f"{self.path}: {key}: {problem}")
+
+    def mapping(self, value: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a mapping, not {type(value).__name__}")
+        for name in value:
+            if name not in allowed:
+                raise self.fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(allowed)})")
+        for name in required:
+            if name not in value:
+                raise self.fail(f"{key}.{name}", "missing")
+        return value
+
+    def integer(self, value: Any, key: str, minimum: int, maximum: int | None = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"{value!r} is not a whole number")
+        if value < minimum:
+            raise self.fail(key, f"{value} is below {minimum}")
+        if maximum is not None and value > maximum:
+            raise self.fail(key, f"{value} is above {maximum}")
+        return value
+
+    def decimal(self, value: Any, key: str, places: int = 2, maximum: Decimal | None = None) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self.fail(key, f"{value!r} is not a number")
+        try:
+            number = Decimal(str(value).strip())
+        except ArithmeticError:
+            raise self.fail(key, f"{value!r} is not a number") from None
+        if not number.is_finite() or number < 0:
+            raise self.fail(key, f"{value!r} must not be negative")
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            raise self.fail(key, f"{value!r} has more than {places} decimals")
+        if maximum is not None and number > maximum:
+            raise self.fail(key, f"{value!r} is above {maximum}")
+        return number
+
+    def text(self, value: Any, key: str, pattern: re.Pattern | None = None, what: str = "") -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"{value!r} must be non-empty text")
+        if pattern is not None and not pattern.match(value):
+            raise self.fail(key, f"{value!r} is not {what or 'valid'}")
+        return value
+
+    def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def items(self, value: Any, key: str, allow_empty: bool = True) -> list:
+        if not isinstance(value, list) or (not value and not allow_empty):
+            raise self.fail(key, "must be a non-empty list" if not allow_empty else "must be a list")
+        return value
+
+    def clock(self, value: Any, key: str) -> int:
+        if not isinstance(value, str) or not CLOCK.match(value):
+            raise self.fail(key, f"{value!r} is not a time of day HH:MM (quote it in YAML)")
+        hours, minutes = int(value[:2]), int(value[3:])
+        if hours == 24 and minutes:
+            raise self.fail(key, f"{value!r} is after 24:00")
+        return hours * 60 + minutes
+
+
+def _window(check: _Check, value: Any, key: str) -> tuple[int, int]:
+    section = check.mapping(value, key, ("start", "end", "by_country") if key == "contact.window" else ("start", "end"),
+                            ("start", "end"))
+    start, end = check.clock(section["start"], f"{key}.start"), check.clock(section["end"], f"{key}.end")
+    if start >= end:
+        raise check.fail(f"{key}.end", f"{section['end']} is not after start {section['start']}")
+    return start, end
+
+
+def _actions(check: _Check, value: Any, key: str, stage: str, variant: str) -> list[Action]:
+    actions = []
+    for i, item in enumerate(check.items(value, key)):
+        where = f"{key}[{i}]"
+        item = check.mapping(item, where, ("channel", "template", "on_dpd", "from_dpd", "every_days", "min_amount",
+                                           "countries"), ("channel", "template"))
+        channel = check.choice(item["channel"], f"{where}.channel", CHANNELS)
+        template = check.text(item["template"], f"{where}.template", NAME, "a template name (a-z, 0-9, _)")
+        if "on_dpd" in item and ("from_dpd" in item or "every_days" in item):
+            raise check.fail(f"{where}.on_dpd", "give either on_dpd (steps) or from_dpd/every_days (recurring), not both")
+        on_dpd: tuple[int, ...] = ()
+        from_dpd = None
+        if "on_dpd" in item:
+            steps = [check.integer(d, f"{where}.on_dpd[{j}]", 1)
+                     for j, d in enumerate(check.items(item["on_dpd"], f"{where}.on_dpd", allow_empty=False))]
+            if steps != sorted(set(steps)):
+                raise check.fail(f"{where}.on_dpd", f"{steps} must be increasing without repeats")
+            on_dpd = tuple(steps)
+        else:
+            if channel in REFERRAL_CHANNELS:
+                raise check.fail(f"{where}.on_dpd", f"missing: a {channel} is a one-off decision, give the DPD it is made on")
+            from_dpd = check.integer(item.get("from_dpd", 1), f"{where}.from_dpd", 1)
+        every_days = check.integer(item.get("every_days", 1), f"{where}.every_days", 1, 365)
+        min_amount = check.decimal(item.get("min_amount", "0.00"), f"{where}.min_amount")
+        countries = tuple(check.text(c, f"{where}.countries[{j}]", COUNTRY, "an ISO 3166-1 alpha-2 code")
+                          for j, c in enumerate(check.items(item.get("countries", []), f"{where}.countries")))
+        if any(a.channel == channel and a.template == template for a in actions):
+            raise check.fail(f"{where}", f"{channel} {template} appears twice in {key}")
+        if channel == "call" and on_dpd == () and any(a.channel == "call" and a.from_dpd is not None for a in actions):
+            raise check.fail(f"{where}", f"a second recurring call in {key}: one call queue per stage")
+        actions.append(Action(variant, stage, i, channel, template, on_dpd, from_dpd, every_days, min_amount, countries))
+    return actions
+
+
+def _check_templates(check: _Check, policy_args: dict, actions: list[Action], key_of: dict) -> None:
+    from pipelines.contact.render import Lender, Renderer, message_context
+    from pipelines.contact.sms import segments
+
+    renderer = Renderer(policy_args["templates_dir"])
+    lender = Lender(**policy_args["lender"])
+    limit = policy_args["limits"]["sms_max_segments"]
+    needed = {(a.channel, a.template): key_of[a] for a in actions if a.channel in MESSAGE_CHANNELS}
+    promise = policy_args["promise"]
+    needed.setdefault(("sms", promise["escalation_sms_template"]), "contact.promise.escalation_sms_template")
+    for (channel, template), key in sorted(needed.items()):
+        for language in policy_args["languages"]:
+            missing = renderer.missing(channel, template, language)
+            if missing:
+                raise check.fail(key, f"{channel} template {template!r} has no {language} text "
+                                      f"({renderer.templates_dir / missing[0]} is missing)")
+            for currency in SMS_WORST_CURRENCIES:
+                context = message_context(loan_id="L" + "9" * 19, customer_name="X" * 40, amount=SMS_WORST_AMOUNT,
+                                          currency=currency, due_date="2026-12-31", dpd=SMS_WORST_DPD,
+                                          language=language, lender=lender)
+                try:
+                    if channel == "sms":
+                        text = renderer.sms(template, language, context)
+                        parts = segments(text)
+                        if parts.count > limit:
+                            raise check.fail(key, f"sms template {template!r} ({language}) needs {parts.count} "
+                                                  f"{parts.encoding} segments for an amount of {SMS_WORST_AMOUNT} "
+                                                  f"{currency} ({parts.units} units), limit {limit} "
+                                                  "(contact.limits.sms_max_segments)")
+                    else:
+                        renderer.email(template, language, context)
+                except PolicyError:
+                    raise
+                except Exception as exc:  # a template that does not render is a policy problem
+                    raise check.fail(key, f"{channel} template {template!r} ({language}) does not render: "
+                                          f"{type(exc).__name__}: {exc}") from None
+
+
+def parse_contact(section: Any, path: Path) -> ContactPolicy:
+    """Validate the `contact:` mapping (None: all defaults)."""
+    check = _Check(path)
+    section = {} if section is None else section
+    check.mapping(section, "contact", TOP_KEYS)
+    get = lambda k: section.get(k, DEFAULTS[k])  # noqa: E731
+
+    lender = check.mapping(get("lender"), "contact.lender", ("name", "service_phone", "payment_url"),
+                           ("name", "service_phone", "payment_url"))
+    names = check.mapping(lender["name"], "contact.lender.name", tuple(lender["name"]) if isinstance(lender["name"], dict) else ())
+    languages = tuple(check.text(x, f"contact.languages[{i}]", LANGUAGE, "a BCP 47 language tag")
+                      for i, x in enumerate(check.items(get("languages"), "contact.languages", allow_empty=False)))
+    if len({x.lower() for x in languages}) != len(languages):
+        raise check.fail("contact.languages", f"{list(languages)} repeats a language")
+    for language in languages:
+        if language not in names:
+            raise check.fail(f"contact.lender.name.{language}", "missing (one name per language in contact.languages)")
+    lender_args = {"names": {k: check.text(v, f"contact.lender.name.{k}") for k, v in names.items()},
+                   "service_phone": check.text(str(lender["service_phone"]), "contact.lender.service_phone"),
+                   "payment_url": check.text(lender["payment_url"], "contact.lender.payment_url")}
+
+    templates_dir = get("templates_dir")
+    if templates_dir is None:
+        from pipelines.contact.render import DEFAULT_TEMPLATES
+        templates_dir = DEFAULT_TEMPLATES
+    else:
+        templates_dir = (path.parent / check.text(templates_dir, "contact.templates_dir")).resolve()
+        if not templates_dir.is_dir():
+            raise check.fail("contact.templates_dir", f"{templates_dir} is not a folder")
+
+    window_section = get("window")
+    window = _window(check, window_section, "contact.window")
+    by_country_raw = window_section.get("by_country", {}) if isinstance(window_section, dict) else {}
+    by_country = {}
+    for country, w in check.mapping(by_country_raw, "contact.window.by_country",
+                                    tuple(by_country_raw) if isinstance(by_country_raw, dict) else ()).items():
+        check.text(country, f"contact.window.by_country.{country}", COUNTRY, "an ISO 3166-1 alpha-2 code")
+        by_country[country] = _window(check, w, f"contact.window.by_country.{country}")
+
+    regions_raw = get("timezones_by_region")
+    regions: dict[str, dict[str, tuple[str, ...]]] = {}
+    import pytz  # the zone database dbt's Jinja uses (modules.pytz) to compute the windows
+
+    for country, per_region in check.mapping(regions_raw, "contact.timezones_by_region",
+                                             tuple(regions_raw) if isinstance(regions_raw, dict) else ()).items():
+        check.text(country, f"contact.timezones_by_region.{country}", COUNTRY, "an ISO 3166-1 alpha-2 code")
+        key = f"contact.timezones_by_region.{country}"
+        check.mapping(per_region, key, tuple(per_region) if isinstance(per_region, dict) else ())
+        regions[country] = {}
+        for region, zones in per_region.items():
+            zones = [zones] if isinstance(zones, str) else check.items(zones, f"{key}.{region}", allow_empty=False)
+            for j, zone in enumerate(zones):
+                if zone not in pytz.all_timezones_set:
+                    raise check.fail(f"{key}.{region}[{j}]", f"{zone!r} is not an IANA time zone")
+            regions[country][str(region)] = tuple(zones)
+
+    unknown = check.choice(get("unknown_timezone"), "contact.unknown_timezone", ("intersection", "skip"))
+    limits_raw = check.mapping(get("limits"), "contact.limits", tuple(DEFAULT_LIMITS))
+    limits = {k: check.integer(limits_raw.get(k, v), f"contact.limits.{k}", 1 if k == "sms_max_segments" else 0, 1000)
+              for k, v in DEFAULT_LIMITS.items()}
+    blocks = tuple(check.choice(b, f"contact.blocks[{i}]", BLOCKABLE_FLAGS)
+                   for i, b in enumerate(check.items(get("blocks"), "contact.blocks")))
+    promise_raw = check.mapping(get("promise"), "contact.promise", tuple(DEFAULTS["promise"]))
+    promise = {
+        "escalation_days": check.integer(promise_raw.get("escalation_days", 7), "contact.promise.escalation_days", 0, 365),
+        "escalation_priority_factor": check.decimal(promise_raw.get("escalation_priority_factor", 2),
+                                                    "contact.promise.escalation_priority_factor", 2, Decimal(1000)),
+        "escalation_call_template": check.text(promise_raw.get("escalation_call_template", "broken_promise_call"),
+                                               "contact.promise.escalation_call_template", NAME, "a template name"),
+        "escalation_sms_template": check.text(promise_raw.get("escalation_sms_template", "broken_promise"),
+                                              "contact.promise.escalation_sms_template", NAME, "a template name"),
+    }
+    priority = check.choice(get("priority"), "contact.priority", PRIORITIES)
+    address = tuple(check.choice(f, f"contact.address_required[{i}]", CUSTOMER_FIELDS)
+                    for i, f in enumerate(check.items(get("address_required"), "contact.address_required")))
+
+    stages_raw = check.mapping(get("stages"), "contact.stages", STAGES)
+    actions: list[Action] = []
+    key_of: dict[Action, str] = {}
+    challengers: dict[str, dict] = {}
+    for stage in STAGES:
+        if stage not in stages_raw:
+            continue
+        key = f"contact.stages.{stage}"
+        stage_raw = check.mapping(stages_raw[stage], key, ("actions", "challenger"), ("actions",))
+        champion = _actions(check, stage_raw["actions"], f"{key}.actions", stage, "champion")
+        actions += champion
+        key_of.update({a: f"{key}.actions[{a.order}].template" for a in champion})
+        if "challenger" in stage_raw and stage_raw["challenger"] is not None:
+            ckey = f"{key}.challenger"
+            raw = check.mapping(stage_raw["challenger"], ckey, ("share", "salt", "actions"), ("share", "actions"))
+            share = check.decimal(raw["share"], f"{ckey}.share", 4, Decimal(1))
+            salt = check.text(str(raw.get("salt", stage)), f"{ckey}.salt")
+            variant = _actions(check, raw["actions"], f"{ckey}.actions", stage, "challenger")
+            if share > 0:
+                challengers[stage] = {"share": share, "salt": salt, "share_per_65536": int(share * 65536)}
+                actions += variant
+                key_of.update({a: f"{ckey}.actions[{a.order}].template" for a in variant})
+    _check_templates(check, {"templates_dir": templates_dir, "lender": lender_args, "limits": limits,
+                             "languages": languages, "promise": promise}, actions, key_of)
+    return ContactPolicy(
+        path=path, lender=lender_args, languages=languages, templates_dir=templates_dir, window=window,
+        windows_by_country=by_country, timezones_by_region=regions, unknown_timezone=unknown, limits=limits,
+        blocks=blocks, promise=promise, priority=priority, address_required=address, actions=tuple(actions),
+        challengers=challengers,
+    )
+
+
+def load_contact_policy(path: str | Path) -> ContactPolicy:
+    """Read a policy file and validate its `contact:` section (absent: all defaults)."""
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read the policy file ({exc.strerror or exc})") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if not isinstance(document, dict):
+        raise PolicyError(f"{path}: the policy must be a mapping of sections (e.g. contact:)")
+    return parse_contact(document.get("contact"), path)
+
+
+def contact_dbt_vars(path: str | Path) -> dict[str, Any]:
+    """The dbt vars of the policy file's contact section: {"contact_policy": {...}}."""
+    return load_contact_policy(path).dbt_vars()
+
+
+if __name__ == "__main__":
+    from pipelines.settings import DEFAULT_POLICY
+
+    print(json.dumps(contact_dbt_vars(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_POLICY), ensure_ascii=False,
+                     indent=2))
