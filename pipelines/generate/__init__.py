@@ -6,8 +6,7 @@ behaviour and lifecycle (who pays when, defaults, restructuring, write-off), pay
 and agents (the lender's collection activity), flags, customers (people), book (state across
 days), extract (one day's tables), faults, writer (CSV, manifest, atomic folders), calibration.
 """
-from .calibration import calibration_report
 from .cli import add_arguments, run
 from .generator import GenerationSummary, generate
 
-__all__ = ["GenerationSummary", "add_arguments", "calibration_report", "generate", "run"]
+__all__ = ["GenerationSummary", "add_arguments", "generate", "run"]

@@ -28,11 +28,11 @@ class Segment:
 
 
 SEGMENTS = (
-    Segment("on_time", 0.60, 0.01, 2.0, 0.0, 0.0002, 0, 0),
-    Segment("sometimes_late", 0.22, 0.12, 1.4, 0.005, 0.0005, 100, 0),
-    Segment("chronically_late", 0.07, 0.50, 0.7, 0.06, 0.003, 300, 1),
-    Segment("curing_after_contact", 0.06, 0.40, 0.8, 0.02, 0.002, 200, 1),
-    Segment("defaulting", 0.05, 0.20, 0.8, 0.85, 0.03, 400, 2),
+    Segment("on_time", 0.60, 0.01, 1.0, 0.0, 0.0002, 0, 0),
+    Segment("sometimes_late", 0.22, 0.125, 1.2, 0.005, 0.0005, 100, 0),
+    Segment("chronically_late", 0.07, 0.45, 0.9, 0.06, 0.003, 300, 1),
+    Segment("curing_after_contact", 0.06, 0.35, 1.0, 0.02, 0.002, 200, 1),
+    Segment("defaulting", 0.05, 0.20, 1.0, 0.85, 0.03, 400, 2),
 )
 DECEASED_PROB = 0.0005
 STOP_EVENT_AFTER_DAYS = (60, 900)   # after the customer's first loan
@@ -45,7 +45,7 @@ LATE_DAYS_CDF = (
     (1, 0.250), (2, 0.384), (3, 0.475), (4, 0.543), (5, 0.596), (6, 0.659), (7, 0.697), (8, 0.719),
     (9, 0.750), (10, 0.767), (12, 0.797), (14, 0.840), (16, 0.854), (18, 0.871), (20, 0.891),
     (22, 0.913), (24, 0.931), (26, 0.943), (27, 0.952), (28, 0.963), (30, 0.976), (31, 0.981),
-    (35, 0.987), (73, 0.990), (150, 1.0),
+    (35, 0.987), (73, 0.990), (135, 1.0),
 )
 # ... and of the payments made on time, the share made within N days before the due date.
 EARLY_DAYS_CDF = (

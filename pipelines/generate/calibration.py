@@ -23,6 +23,12 @@ HOME_CREDIT = PROJECT_ROOT.parent / "shared" / "realdata" / "home_credit_sample"
 PERCENTILES = (50, 75, 90, 95, 99)
 
 
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    return con
+
+
 def _intact(out: Path, name: str) -> list[str]:
     """The day files whose bytes match their manifest (a truncated file is left out)."""
     files = []
@@ -46,7 +52,7 @@ def calibration_report(out: Path) -> dict:
     """Late share, days-late percentiles, partial payments, promise keeping and call outcomes of
     the extracts under `out` (all business dates together)."""
     out = Path(out)
-    con = duckdb.connect()
+    con = _connect()
     read = "read_csv({files}, header = true, all_varchar = true, filename = true)"
     con.execute(f"create view payments_raw as select * from {read.format(files=_intact(out, 'payments.csv'))}")
     con.execute(f"create view inst_raw as select * from {read.format(files=_intact(out, 'installments.csv'))}")
@@ -118,7 +124,7 @@ def calibration_report(out: Path) -> dict:
 def home_credit_reference(path: Path = HOME_CREDIT) -> dict:
     """The same figures for the Home Credit sample: one row per payment, days late =
     DAYS_ENTRY_PAYMENT - DAYS_INSTALMENT, partial when AMT_PAYMENT < AMT_INSTALMENT."""
-    con = duckdb.connect()
+    con = _connect()
     con.execute(f"""create view hc as select DAYS_ENTRY_PAYMENT - DAYS_INSTALMENT as late_days,
                     AMT_PAYMENT < AMT_INSTALMENT as partial from read_csv('{path}', header = true)""")
     report = _lateness_figures(con, "hc")

@@ -20,6 +20,10 @@ def text(values: list[str]) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
+def constant(value: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), n)
+
+
 def pick(options: list[str] | pa.Array, index: np.ndarray) -> pa.Array:
     """options[index] for every index."""
     options = options if isinstance(options, pa.Array) else text(options)

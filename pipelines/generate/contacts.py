@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import agents
-from .arrays import offsets, rank_within, take
+from .arrays import offsets, order_by, rank_within, take
 from .dates import NEVER
 
 CHANNELS = ("call", "sms", "email", "letter", "visit")
@@ -38,11 +38,11 @@ NOT_REACHED = {"no_answer": 45, "busy": 8, "voicemail": 10, "wrong_number": 3, "
 VISIT_REACH = 0.55
 VISIT_NOT_REACHED = {"no_answer": 25, "third_party_contact": 20}
 PROMISE_WINDOW_DAYS = 7           # a promise is kept when the customer pays within this many days,
-PROMISE_LIFT_IMMINENT = 2.6       # and promises are this much more likely then ...
-PROMISE_LIFT_FAR = 0.45           # ... and this much less likely otherwise
+PROMISE_LIFT_IMMINENT = 1.5       # and promises are this much more likely then ...
+PROMISE_LIFT_FAR = 0.58           # ... and this much less likely otherwise
 CURE_WINDOW_DAYS = 3              # curing-after-contact customers are called and reached just before paying
-CURE_CALL_PROB = 0.85
-CURE_REACH_LIFT = 2.0
+CURE_CALL_PROB = 0.7
+CURE_REACH_LIFT = 1.5
 
 DURATION = {   # seconds, (min, max); blank for SMS, e-mail and letters
     "no_answer": (0, 0), "busy": (0, 0), "voicemail": (15, 60), "wrong_number": (10, 60),
@@ -167,6 +167,6 @@ def attempts(rng: np.random.Generator, overdue: Overdue, roster: agents.Roster) 
 
 def number(contacts: Contacts) -> Contacts:
     """Sort by loan and time and number each loan's attempts 1, 2, ..."""
-    contacts = take(contacts, np.lexsort((contacts.second, contacts.day, contacts.loan)))
+    contacts = take(contacts, order_by(contacts.loan, contacts.day, contacts.second))
     contacts.seq = rank_within(contacts.loan).astype(np.int32) + 1
     return contacts

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import reference as ref
-from .columns import concat, dates, digits, pick, text, timestamps
+from .columns import concat, constant, dates, digits, pick, timestamps
 
 CN = "CN"
 COUNTRIES = [CN] + [f["country"] for f in ref.FOREIGN]
@@ -106,7 +106,7 @@ def _mainland(rng: np.random.Generator, birth: np.ndarray) -> dict[str, pa.Array
         "city": pick(column["city"], city),
         "region": pick(column["region"], city),
         "postal_code": concat(pick(column["postal"], city), digits(rng.integers(0, 100, n), 2)),
-        "timezone": _optional(rng, 1 - BLANK_TIMEZONE_SHARE, text(["Asia/Shanghai"] * n)),
+        "timezone": _optional(rng, 1 - BLANK_TIMEZONE_SHARE, constant("Asia/Shanghai", n)),
     }
 
 
@@ -138,10 +138,10 @@ def _abroad(rng: np.random.Generator, spec: dict, n: int) -> dict[str, pa.Array]
         "address_line1": concat(digits(rng.integers(1, 300, n), 1), " ",
                                 pick(spec["streets"], rng.integers(0, len(spec["streets"]), n))),
         "address_line2": _optional(rng, 0.8, _LINE2[spec["country"]](rng, n)),
-        "city": text([spec["city"]] * n),
+        "city": constant(spec["city"], n),
         "region": pick(spec["regions"], rng.integers(0, len(spec["regions"]), n)),
         "postal_code": _pattern(rng, spec["postal"], n),
-        "timezone": _optional(rng, 0.9, text([spec["timezone"]] * n)),
+        "timezone": _optional(rng, 0.9, constant(spec["timezone"], n)),
     }
 
 
@@ -159,7 +159,7 @@ def people(rng: np.random.Generator, first_day: np.ndarray) -> pa.Table:
         members = np.flatnonzero(country == code)
         groups.append(members)
         columns = _mainland(rng, birth[members]) if code == 0 else _abroad(rng, ref.FOREIGN[code - 1], len(members))
-        columns["country"] = text([name] * len(members))
+        columns["country"] = constant(name, len(members))
         english = rng.random(len(members)) < ENGLISH_SHARE[CN if code == 0 else "foreign"]
         columns["preferred_language"] = pick(["zh-CN", "en"], english.astype(np.int64))
         parts.append(columns)

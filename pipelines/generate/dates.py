@@ -18,10 +18,6 @@ def to_day(date: dt.date) -> int:
     return (date - EPOCH).days
 
 
-def to_date(day: int) -> dt.date:
-    return EPOCH + dt.timedelta(days=int(day))
-
-
 def _add_months(day: np.ndarray, months: np.ndarray) -> np.ndarray:
     dates = day.astype("datetime64[D]")
     month = dates.astype("datetime64[M]")

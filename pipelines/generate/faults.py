@@ -17,13 +17,12 @@ from typing import Callable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as csv
 
 from ..landing import LANDING_FILES
 from .customers import CALLING_CODES
 from .extract import DayExtract, customer_ids, loan_ids
 from .rng import stable_uniform, stream
+from .writer import write_csv
 
 GROUND_TRUTH = Path("_ground_truth") / "faults.csv"
 COLUMNS = ("as_of_date", "file", "fault_type", "record_id", "field", "original_value", "injected_value")
@@ -67,6 +66,7 @@ class Faults:
         self.gbk_day = int(rng.integers(0, days))
         self.truncated_day = int(rng.integers(1, days)) if days > 1 else None   # never the initial load
         self.records: list[tuple[str, ...]] = []
+        self.lost_yesterday: dict[str, set[str]] = {"customers": set(), "loans": set()}
 
     def _note(self, as_of: date, file: str, fault: str, record_ids, field: str, original, injected) -> None:
         for rid, before, after in zip(record_ids, original, injected):
@@ -148,18 +148,24 @@ class Faults:
 
     def _lost(self, index: int, as_of: date, extract: DayExtract, customers: pa.Table, loans: pa.Table,
               clean_customers: np.ndarray, clean_loans: np.ndarray) -> tuple[pa.Table, pa.Table]:
-        """One day's glitch: active customers and active loans missing from the snapshot (among
-        records no other fault touched, so every listed fault is visible in the files)."""
+        """One day's glitch: active customers and active loans that were in yesterday's snapshot
+        missing from today's (among records no other fault touched, so every listed fault is
+        visible in the files)."""
         rng = stream(self.seed, "lost records", index)
         n_master = len(extract.customer)       # duplicate copies appended after the master rows stay
-        lost = _hit(rng.random(n_master), SHARE["lost_record"], extract.customer_active & clean_customers)
-        lost_ids = customers["customer_id"].take(pa.array(np.flatnonzero(lost)))
-        self._note(as_of, "customers.csv", "lost_record", lost_ids.to_pylist(), "", [""] * len(lost_ids), [""] * len(lost_ids))
+        master_ids = customers["customer_id"].slice(0, n_master).to_numpy(zero_copy_only=False)
+        lost = _hit(rng.random(n_master), SHARE["lost_record"],
+                    extract.customer_active & ~extract.customer_new & clean_customers
+                    & ~np.isin(master_ids, list(self.lost_yesterday["customers"])))
+        loan_ids_today = loans["loan_id"].to_numpy(zero_copy_only=False)
+        lost_loan = _hit(rng.random(loans.num_rows), SHARE["lost_loan"],
+                         extract.loan_active & ~extract.loan_new & clean_loans
+                         & ~np.isin(loan_ids_today, list(self.lost_yesterday["loans"])))
+        self.lost_yesterday = {"customers": set(master_ids[lost]), "loans": set(loan_ids_today[lost_loan])}
+        for file, fault, ids in (("customers.csv", "lost_record", master_ids[lost]),
+                                 ("loans.csv", "lost_loan", loan_ids_today[lost_loan])):
+            self._note(as_of, file, fault, ids, "", [""] * len(ids), [""] * len(ids))
         keep = np.r_[~lost, np.ones(customers.num_rows - n_master, bool)]
-        lost_loan = _hit(rng.random(loans.num_rows), SHARE["lost_loan"], extract.loan_active & clean_loans)
-        lost_loan_ids = loans["loan_id"].take(pa.array(np.flatnonzero(lost_loan)))
-        self._note(as_of, "loans.csv", "lost_loan", lost_loan_ids.to_pylist(), "", [""] * len(lost_loan_ids),
-                   [""] * len(lost_loan_ids))
         return customers.filter(pa.array(keep)), loans.filter(pa.array(~lost_loan))
 
     def _truncate(self, as_of: date, path: Path) -> None:
@@ -176,6 +182,6 @@ class Faults:
         path.parent.mkdir(parents=True, exist_ok=True)
         table = pa.table({name: pa.array([r[i] for r in self.records], pa.string()) for i, name in enumerate(COLUMNS)})
         partial = path.with_name(f".{path.name}.partial")
-        csv.write_csv(table, partial, csv.WriteOptions(eol="\r\n", quoting_header="none"))
+        write_csv(partial, table)
         partial.replace(path)
         return path

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import concat, previous, rank_within, take
+from .arrays import concat, order_by, previous, rank_within, take
 from .dates import NEVER
 from .events import Delivery, deliver
 from .lifecycle import Life
@@ -104,7 +104,7 @@ def make_payments(rng: np.random.Generator, life: Life, disbursed: np.ndarray) -
     reversals.booked_day = bounced_rows.booked_day + rng.integers(1, 4, len(b)).astype(np.int32)
     reversals.reverses += len(settling.loan) + len(first_parts.loan)   # position in the concatenation
     payments = concat(batches)
-    order = np.lexsort((payments.booked_second, payments.booked_day, payments.loan))
+    order = order_by(payments.loan, payments.booked_day, payments.booked_second)
     position_after = np.empty(len(order), np.int64)
     position_after[order] = np.arange(len(order))
     payments = take(payments, order)

@@ -30,8 +30,3 @@ def stable_uniform(seed: int, purpose: str, serials: np.ndarray) -> np.ndarray:
         x = x ^ (x >> np.uint64(31))
     return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
-
-def choose(rng: np.random.Generator, weights: dict, size: int) -> np.ndarray:
-    """Indices into `weights` (an ordered name -> weight mapping) drawn with those weights."""
-    p = np.fromiter(weights.values(), dtype=np.float64)
-    return rng.choice(len(p), size=size, p=p / p.sum()).astype(np.int8)

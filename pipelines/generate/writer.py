@@ -34,7 +34,7 @@ def _options(table: pa.Table) -> csv.WriteOptions:
                             quoting_style="needed" if needs else "none", quoting_header="none")
 
 
-def _write(path: Path, table: pa.Table, encoding: str) -> str:
+def write_csv(path: Path, table: pa.Table, encoding: str = "utf-8") -> str:
     """Write one CSV in `encoding`; returns the sha256 of its bytes."""
     options = _options(table)
     if encoding == "utf-8":
@@ -70,7 +70,7 @@ def write_day(out: Path, as_of: date, tables: dict[str, pa.Table], encodings: di
     names = sorted(tables, key=lambda name: -tables[name].nbytes)   # biggest first: two writer threads
     with ThreadPoolExecutor(max_workers=2) as pool:
         digests = dict(zip(names, pool.map(
-            lambda name: _write(partial / LANDING_FILES[name].csv_name, tables[name], encodings.get(name, "utf-8")),
+            lambda name: write_csv(partial / LANDING_FILES[name].csv_name, tables[name], encodings.get(name, "utf-8")),
             names)))
     files = {}
     for name, spec in LANDING_FILES.items():
