@@ -110,8 +110,13 @@ DEFAULTS: dict[str, Any] = {
     "promise": {"escalation_days": 7, "escalation_priority_factor": 2, "escalation_call_template": "broken_promise_call",
                 "escalation_sms_template": "broken_promise"},
     "priority": "overdue_amount_x_dpd",
-    "address_required": ["address_line1", "city", "postal_code", "country"],
+    "address_required": ["full_name", "address_line1", "city", "postal_code", "country"],
     "stages": DEFAULT_STAGES,
+    "letters": {
+        "registered": ["formal_demand", "final_demand", "validation_notice"],
+        "contact_hours": {"zh-CN": "每日 08:00-21:00", "en": "daily 08:00-21:00"},
+        "bank": {"bank_name": "示例银行", "account_name": "示例金融有限公司", "account_number": "6222000000000000"},
+    },
 }
 
 TOP_KEYS = tuple(DEFAULTS)
@@ -148,6 +153,7 @@ class ContactPolicy:
     address_required: tuple[str, ...]
     actions: tuple[Action, ...]
     challengers: dict[str, dict] = field(default_factory=dict)  # stage -> {share, salt}
+    letters: dict = field(default_factory=dict)  # registered templates, contact hours, bank account
 
     def dbt_vars(self) -> dict[str, Any]:
         """The one dbt var `contact_policy` (JSON-able: money as decimal text)."""
@@ -423,13 +429,22 @@ def parse_contact(section: Any, path: Path) -> ContactPolicy:
                 challengers[stage] = {"share": share, "salt": salt, "share_per_65536": int(share * 65536)}
                 actions += variant
                 key_of.update({a: f"{ckey}.actions[{a.order}].template" for a in variant})
+    letters_raw = check.mapping(get("letters"), "contact.letters", tuple(DEFAULTS["letters"]))
+    registered = tuple(check.text(t, f"contact.letters.registered[{i}]", NAME, "a template name") for i, t in
+                       enumerate(check.items(letters_raw.get("registered", []), "contact.letters.registered")))
+    hours_raw = letters_raw.get("contact_hours", DEFAULTS["letters"]["contact_hours"])
+    hours = {k: check.text(v, f"contact.letters.contact_hours.{k}") for k, v in
+             check.mapping(hours_raw, "contact.letters.contact_hours", languages).items()}
+    bank_raw = check.mapping(letters_raw.get("bank", DEFAULTS["letters"]["bank"]), "contact.letters.bank",
+                             ("bank_name", "account_name", "account_number"), ("bank_name", "account_name", "account_number"))
+    bank = {k: check.text(str(v), f"contact.letters.bank.{k}") for k, v in bank_raw.items()}
     _check_templates(check, {"templates_dir": templates_dir, "lender": lender_args, "limits": limits,
                              "languages": languages, "promise": promise}, actions, key_of)
     return ContactPolicy(
         path=path, lender=lender_args, languages=languages, templates_dir=templates_dir, window=window,
         windows_by_country=by_country, timezones_by_region=regions, unknown_timezone=unknown, limits=limits,
         blocks=blocks, promise=promise, priority=priority, address_required=address, actions=tuple(actions),
-        challengers=challengers,
+        challengers=challengers, letters={"registered": registered, "contact_hours": hours, "bank": bank},
     )
 
 

@@ -23,25 +23,20 @@
 {%- set window = cp.get('window', {'start_minute': 480, 'end_minute': 1260, 'by_country': {}}) -%}
 {%- set pause_days = cp.get('limits', {}).get('pause_days_after_conversation', 7) -%}
 {%- set tomorrow = dt.datetime.strptime(var('as_of_date'), '%Y-%m-%d') + dt.timedelta(days=1) -%}
+{%- set default_window = [window['start_minute'], window['end_minute']] -%}
 {%- set zone_country = {} -%}
 {%- for cc, zones in pytz.country_timezones.items() -%}
     {%- for z in zones -%}{%- if z not in zone_country -%}{%- do zone_country.update({z: cc}) -%}{%- endif -%}{%- endfor -%}
 {%- endfor -%}
 
+{#- [start, end) of D+1 in a zone as UTC datetimes, per (zone, window), computed once. Ambiguous
+    local times resolve to the later start and the earlier end (the stricter reading). -#}
+{%- set cache = {} -%}
 {%- set rows = [] -%}
-{#- [start, end) of D+1 in each zone as UTC datetimes, for the window of the zone's country (or the
-    group's country). Ambiguous local times resolve to the later start and the earlier end (the
-    stricter reading). -#}
-{%- set default_window = [window['start_minute'], window['end_minute']] -%}
-{%- for zone in pytz.all_timezones | sort -%}
-    {%- set tz = pytz.timezone(zone) -%}
-    {%- set w = window['by_country'].get(zone_country.get(zone), default_window) -%}
-    {%- set start = tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[0]), is_dst=False)).astimezone(pytz.utc) -%}
-    {%- set end = tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[1]), is_dst=True)).astimezone(pytz.utc) -%}
-    {%- do rows.append({'key': 'tz:' ~ zone, 'display': zone, 'n': 1, 'start': start, 'end': end}) -%}
-{%- endfor -%}
-
 {%- set groups = [] -%}
+{%- for zone in pytz.all_timezones | sort -%}
+    {%- do groups.append({'key': 'tz:' ~ zone, 'country': zone_country.get(zone), 'zones': [zone]}) -%}
+{%- endfor -%}
 {%- for cc in pytz.country_timezones | sort -%}
     {%- do groups.append({'key': 'country:' ~ cc, 'country': cc, 'zones': pytz.country_timezones[cc]}) -%}
 {%- endfor -%}
@@ -50,32 +45,41 @@
         {%- do groups.append({'key': 'region:' ~ cc ~ ':' ~ region, 'country': cc, 'zones': zones}) -%}
     {%- endfor -%}
 {%- endfor -%}
-{%- for g in groups -%}
-    {%- set starts = [] -%}{%- set ends = [] -%}
+{%- for g in (groups if execute else []) -%}  {#- parsing needs no windows -#}
     {%- set w = window['by_country'].get(g['country'], default_window) -%}
+    {%- set starts = [] -%}{%- set ends = [] -%}
     {%- for zone in g['zones'] -%}
-        {%- set tz = pytz.timezone(zone) -%}
-        {%- do starts.append(tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[0]), is_dst=False)).astimezone(pytz.utc)) -%}
-        {%- do ends.append(tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[1]), is_dst=True)).astimezone(pytz.utc)) -%}
+        {%- set key = zone ~ '|' ~ w[0] ~ '|' ~ w[1] -%}
+        {%- if key not in cache -%}
+            {%- set tz = pytz.timezone(zone) -%}
+            {%- do cache.update({key: [
+                tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[0]), is_dst=False)).astimezone(pytz.utc),
+                tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[1]), is_dst=True)).astimezone(pytz.utc)]}) -%}
+        {%- endif -%}
+        {%- do starts.append(cache[key][0]) -%}{%- do ends.append(cache[key][1]) -%}
     {%- endfor -%}
-    {%- set common = starts and (starts | max) < (ends | min) -%}
+    {%- set common = (starts | max) < (ends | min) -%}
     {%- do rows.append({'key': g['key'], 'display': g['zones'][0], 'n': g['zones'] | length,
                         'start': (starts | max) if common else none, 'end': (ends | min) if common else none}) -%}
 {%- endfor -%}
+{%- set fmt = "'%Y-%m-%d %H:%M:%S+00:00'" %}
 
-{%- set null_ts = 'cast(null as timestamp with time zone)' -%}
-{%- set fmt = "cast('%Y-%m-%d %H:%M:%S+00:00' as timestamp with time zone)" %}
-
-select * from (
+select
+    zone_key,
+    display_zone,
+    cast(candidate_zones as {{ dbt.type_int() }}) as candidate_zones,
+    cast(window_start_utc as timestamp with time zone) as window_start_utc,
+    cast(window_end_utc as timestamp with time zone) as window_end_utc,
+    cast(lookback_start_utc as timestamp with time zone) as lookback_start_utc,
+    cast(pause_boundary_utc as timestamp with time zone) as pause_boundary_utc
+from (values
 {%- for r in rows %}
-    select
-        '{{ r["key"] }}' as zone_key,
-        '{{ r["display"] }}' as display_zone,
-        {{ r['n'] }} as candidate_zones,
-        {{ r['start'].strftime(fmt) if r['start'] else null_ts }} as window_start_utc,
-        {{ r['end'].strftime(fmt) if r['end'] else null_ts }} as window_end_utc,
-        {{ (r['end'] - dt.timedelta(days=7)).strftime(fmt) if r['end'] else null_ts }} as lookback_start_utc,
-        {{ (r['start'] - dt.timedelta(days=pause_days)).strftime(fmt) if r['start'] else null_ts }} as pause_boundary_utc
-    {{ 'union all' if not loop.last }}
+    ('{{ r["key"] }}', '{{ r["display"] }}', {{ r['n'] }},
+     {{ r['start'].strftime(fmt) if r['start'] else 'null' }}, {{ r['end'].strftime(fmt) if r['end'] else 'null' }},
+     {{ (r['end'] - dt.timedelta(days=7)).strftime(fmt) if r['end'] else 'null' }},
+     {{ (r['start'] - dt.timedelta(days=pause_days)).strftime(fmt) if r['start'] else 'null' }}){{ ',' if not loop.last }}
+{%- else %}
+    (null, null, 0, null, null, null, null)
 {%- endfor %}
-) zones
+) as zones (zone_key, display_zone, candidate_zones, window_start_utc, window_end_utc, lookback_start_utc,
+            pause_boundary_utc)

@@ -1,0 +1,105 @@
+"""The night's letters, for the letters engine (letters/, issue 6).
+
+The contact strategy decides who gets which letter (policy actions with channel `letter`; each
+scheduled one is a row of marts.contact_log with status scheduled) and records it; the engine
+renders them. Two hand-offs:
+
+    letter_rows(warehouse, as_of)                 -> list[dict]   plain rows, no dependency on letters/
+    letters_for_day(warehouse, as_of, policy)     -> list[letters.Letter]
+
+A row: letter_id (= contact_log.action_id), loan_id, customer_id, template, language, delivery,
+letter_date (D), dpd, currency, overdue_amount, outstanding_amount, the recipient (full_name,
+address_line1, address_line2, city, region, postal_code, country) and `arrears`: the itemised
+overdue installments (installment_no, due_date, principal_due, interest_due, fee_due, paid_amount)
+from the same allocation the DPD comes from (intermediate.int_installment_allocation on D).
+
+Only letters whose address is complete per policy contact.address_required are scheduled; the others
+are withheld in contact_log (unreachable:no_address), so the engine's own address check should find
+nothing to refuse.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+from pipelines.contact.policy import ContactPolicy, load_contact_policy
+from pipelines.warehouse import reader
+
+LETTERS_SQL = """
+    select c.action_id as letter_id, c.loan_id, c.customer_id, c.template, c.language, c.dpd, c.currency,
+           c.overdue_amount, d.outstanding_amount, r.full_name, r.address_line1, r.address_line2, r.city,
+           r.region, r.postal_code, r.country
+    from marts.contact_log c
+    left join intermediate.int_contact__recipients r on r.customer_id = c.customer_id
+    left join marts.loan_delinquency d on d.as_of_date = c.as_of_date and d.loan_id = c.loan_id
+    where c.as_of_date = ? and c.status = 'scheduled' and c.channel = 'letter'
+    order by c.template, c.language, c.loan_id
+"""
+
+ARREARS_SQL = """
+    select a.loan_id, a.installment_no, a.due_date, a.principal_due, a.interest_due, a.fee_due, a.paid_amount
+    from intermediate.int_installment_allocation a
+    where a.as_of_date = ?
+        and a.is_past_due and a.unpaid_amount > 0
+        and a.loan_id in (select loan_id from marts.contact_log
+                          where as_of_date = ? and status = 'scheduled' and channel = 'letter')
+    order by a.loan_id, a.due_date, a.installment_no
+"""
+
+
+def letter_rows(warehouse: Path, as_of: date, registered: tuple[str, ...] = ()) -> list[dict]:
+    """The letters scheduled on `as_of`, as plain rows with their itemised arrears."""
+    with reader(Path(warehouse)) as con:
+        cursor = con.execute(LETTERS_SQL, [as_of])
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+        cursor = con.execute(ARREARS_SQL, [as_of, as_of])
+        names = [d[0] for d in cursor.description]
+        arrears: dict[str, list[dict]] = defaultdict(list)
+        for r in cursor.fetchall():
+            item = dict(zip(names, r))
+            arrears[item.pop("loan_id")].append(item)
+    for row in rows:
+        row["letter_date"] = as_of
+        row["delivery"] = "registered" if row["template"] in registered else "standard"
+        row["arrears"] = arrears.get(row["loan_id"], [])
+    return rows
+
+
+def letters_for_day(warehouse: Path, as_of: date, policy: ContactPolicy | Path) -> list:
+    """The letters scheduled on `as_of` as `letters.Letter` objects, ready for the engine."""
+    from letters.model import ArrearsItem, Letter, PaymentInstructions, Recipient, ValidationDetails
+
+    if not isinstance(policy, ContactPolicy):
+        policy = load_contact_policy(policy)
+    conf = policy.letters
+    bank = conf["bank"]
+    out = []
+    for row in letter_rows(warehouse, as_of, conf["registered"]):
+        language = row["language"]
+        creditor = policy.lender["names"].get(language) or next(iter(policy.lender["names"].values()))
+        items = tuple(ArrearsItem(installment=a["installment_no"], due_date=a["due_date"],
+                                  principal=a["principal_due"], interest=a["interest_due"], fee=a["fee_due"],
+                                  paid=a["paid_amount"]) for a in row["arrears"])
+        validation = None
+        if row["template"] == "validation_notice":
+            # itemisation date = the letter date, amount = what is outstanding that day (no interest, fees
+            # or payments since): the extract carries no statements to itemise from
+            validation = ValidationDetails(
+                itemization_date=as_of, amount_on_itemization_date=row["outstanding_amount"] or row["overdue_amount"],
+                creditor_on_itemization_date=creditor, current_creditor=creditor, account_number=row["loan_id"])
+        out.append(Letter(
+            letter_id=row["letter_id"], loan_id=row["loan_id"], customer_id=row["customer_id"],
+            template=row["template"], language=language, delivery=row["delivery"],
+            recipient=Recipient(name=row["full_name"] or "", address_lines=tuple(
+                x for x in (row["address_line1"], row["address_line2"]) if x), city=row["city"] or "",
+                postal_code=row["postal_code"] or "", country=row["country"] or "", region=row["region"] or ""),
+            letter_date=as_of, reference=row["loan_id"], currency=row["currency"] or "", arrears=items,
+            dpd=row["dpd"],
+            payment=PaymentInstructions(bank_name=bank["bank_name"], account_name=bank["account_name"],
+                                        account_number=bank["account_number"], reference=row["loan_id"],
+                                        online=policy.lender["payment_url"]),
+            contact_hours=conf["contact_hours"].get(language, ""), validation=validation,
+        ))
+    return out
