@@ -1,0 +1,155 @@
+"""Named correction rules for the customer master. Each rule rewrites whole columns at once and
+every value it changes is written to `quality.corrections` (record, field, before, after, rule),
+so any corrected value can be traced back to what the lender delivered.
+
+Rules run in the order of RULES. A rule only makes a value *canonical* (same meaning, standard
+form) or fills it from a value that determines it; it never guesses. What no rule can repair is
+left to validation (GX), which falls back to the last valid value or marks the field invalid
+(see data_quality.history).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from data_quality import formats
+
+CORRECTION_COLUMNS = ["record_id", "field", "before", "after", "rule"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    fields: tuple[str, ...]
+    description: str
+    apply: Callable[[pd.DataFrame], dict[str, pd.Series]]
+
+
+def _blank_to_null(values: pd.Series) -> pd.Series:
+    return values.where(values.str.len() > 0)
+
+
+def normalise_text(values: pd.Series) -> pd.Series:
+    """NFKC (full-width letters, digits and spaces to their usual form), runs of white space to
+    one space, none at the ends, none between two Chinese characters; blank becomes null."""
+    text = formats._text(values).str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
+    for _ in range(2):   # "张 伟 明": each pass joins non-overlapping pairs
+        text = text.str.replace(r"(\p{Han}) (\p{Han})", r"\1\2", regex=True)
+    return _blank_to_null(text)
+
+
+def _width_whitespace(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    return {c: normalise_text(frame[c]) for c in ("full_name", "address_line1", "address_line2", "city", "region")}
+
+
+def _phone(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    return {"phone": formats.to_e164(frame["phone"], frame["country"])}
+
+
+def normalise_email(values: pd.Series) -> pd.Series:
+    text = formats._text(values).str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.lower()
+    return _blank_to_null(text)
+
+
+def _email(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    return {"email": normalise_email(frame["email"])}
+
+
+def _national_id(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    text = formats._text(frame["national_id"]).str.normalize("NFKC").str.replace(r"[\s\-]", "", regex=True).str.upper()
+    return {"national_id": _blank_to_null(text)}
+
+
+def _country(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    return {"country": _blank_to_null(formats._text(frame["country"]).str.normalize("NFKC").str.strip().str.upper())}
+
+
+def _postal_code(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    text = formats._text(frame["postal_code"]).str.normalize("NFKC").str.strip().str.upper()
+    country = formats._text(frame["country"])
+    compact = text.str.replace(r"[\s\-]", "", regex=True)
+    numeric = country.isin(["CN", "SG"]).astype(bool)
+    text = text.where(~numeric, compact)
+    gb = country.eq("GB").fillna(False).astype(bool)
+    text = text.where(~gb, compact.str.replace(r"^(.+)([0-9][A-Z]{2})$", r"\1 \2", regex=True))
+    return {"postal_code": _blank_to_null(text)}
+
+
+def _language(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """zh_cn / ZH-cn / zh-Hans-cn -> zh-CN, zh-Hans-CN: BCP 47 case conventions, '-' separator."""
+    text = formats._text(frame["preferred_language"]).str.normalize("NFKC").str.strip().str.replace("_", "-")
+    parts = text.str.split("-")
+
+    def canonical(tag_parts) -> str | None:
+        if not isinstance(tag_parts, list) or not tag_parts or not tag_parts[0]:
+            return None
+        out = [tag_parts[0].lower()]
+        for part in tag_parts[1:]:
+            out.append(part.title() if len(part) == 4 else part.upper() if len(part) in (2, 3) else part.lower())
+        return "-".join(out)
+
+    distinct = {tuple(p) if isinstance(p, list) else p for p in parts.dropna()}
+    lookup = {p: canonical(list(p)) for p in distinct}
+    fixed = parts.map(lambda p: lookup.get(tuple(p)) if isinstance(p, list) else None).astype("str")
+    return {"preferred_language": fixed}
+
+
+def _region_from_postal(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """CN only: a blank region is the province of a valid postal code. A region that disagrees
+    with the postal code is NOT changed here: which of the two is wrong cannot be told from the
+    record alone; validation flags it and the last consistent pair is used (history)."""
+    region = formats._text(frame["region"])
+    province = formats.cn_postal_province(frame["postal_code"])
+    fill = formats._text(frame["country"]).eq("CN").fillna(False).astype(bool) & region.isna() & province.notna()
+    return {"region": region.where(~fill, province)}
+
+
+RULES: tuple[Rule, ...] = (
+    # the country first: the phone and postal-code rules read it
+    Rule("country_code_normalise", ("country",), "country code NFKC, trimmed, upper-case", _country),
+    Rule("width_whitespace", ("full_name", "address_line1", "address_line2", "city", "region"),
+         "NFKC width normalisation; white space collapsed, trimmed, removed between Chinese characters",
+         _width_whitespace),
+    Rule("phone_e164", ("phone",),
+         "phone to E.164 with phonenumbers: full-width digits, spaces, dashes, 00 prefix, missing "
+         "country code (default region = the customer's country)", _phone),
+    Rule("email_normalise", ("email",), "e-mail NFKC, white space removed, lower-cased", _email),
+    Rule("national_id_normalise", ("national_id",), "national id NFKC, spaces and dashes removed, upper-case",
+         _national_id),
+    Rule("postal_code_normalise", ("postal_code",),
+         "postal code NFKC, upper-case; CN/SG digits only; GB outward and inward code split by one space",
+         _postal_code),
+    Rule("language_tag_normalise", ("preferred_language",), "BCP 47 case conventions (zh-CN, zh-Hans-CN)",
+         _language),
+    Rule("region_from_postal_code", ("region",), "CN: blank region filled with the postal code's province",
+         _region_from_postal),
+)
+
+
+def _differs(before: pd.Series, after: pd.Series) -> pd.Series:
+    both_null = before.isna() & after.isna()
+    return ~(both_null | (before.astype("str") == after.astype("str")).fillna(False))
+
+
+def correct_customers(frame: pd.DataFrame, rules: tuple[Rule, ...] = RULES) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply every rule; return the corrected frame and one audit row per changed value
+    (`record_id` = customer_id). The input frame is not modified."""
+    corrected = frame.copy()
+    audit = []
+    for rule in rules:
+        for field, after in rule.apply(corrected).items():
+            before = corrected[field]
+            changed = _differs(before, after)
+            if changed.any():
+                audit.append(pd.DataFrame({
+                    "record_id": corrected.loc[changed, "customer_id"].astype("str"),
+                    "field": field,
+                    "before": before[changed].astype("str"),
+                    "after": after[changed].astype("str"),
+                    "rule": rule.name,
+                }))
+                corrected[field] = after.astype("str")
+    corrections = pd.concat(audit, ignore_index=True) if audit else pd.DataFrame(columns=CORRECTION_COLUMNS)
+    return corrected, corrections

@@ -1,0 +1,101 @@
+"""Masking of personal data wherever a value leaves the warehouse for people to read: samples of
+unexpected values in `quality.validation_results`, the GX Data Docs and the steward report.
+
+A masked value keeps just enough to recognise the kind of problem (a missing country code, a
+full-width digit, an upper-case domain) and never enough to identify the person:
+
+    phone        +8613800138000 -> +86138****8000      13800138000 -> 138****8000
+    email        zhang.wei@example.com -> z***@example.com
+    national id  11010519491231002X -> 110105********002X
+    name         张伟 -> 张*      Richard Adams -> R****** A****
+    address      朝阳区建国路88号 -> 朝阳区*******
+    date         1949-12-31 -> 1949-**-**
+    postal code  100022 -> 100***
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+# Columns holding personal data, per landing file, and how each is masked.
+PII_COLUMNS: dict[str, dict[str, str]] = {
+    "customers": {
+        "full_name": "name", "national_id": "national_id", "date_of_birth": "date", "phone": "phone",
+        "email": "email", "address_line1": "address", "address_line2": "address", "postal_code": "postal",
+    },
+    "agents": {"full_name": "name"},
+    "flags": {"note": "text"},
+}
+
+_SEPARATOR = re.compile(r"(\s+)")
+
+
+def _keep_ends(text: str, head: int, tail: int) -> str:
+    if len(text) <= head + tail:
+        keep = max(1, len(text) // 3)
+        return text[:keep] + "*" * (len(text) - keep)
+    return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail:]
+
+
+def mask_phone(value: str) -> str:
+    digits = sum(ch.isdigit() for ch in value)
+    if digits < 7:
+        return "*" * len(value)
+    # keep the first 3 digits after any '+cc' prefix and the last 4 characters
+    prefix = value[:3] if value.startswith("+") else ""
+    body = value[len(prefix):]
+    return prefix + _keep_ends(body, 3, 4)
+
+
+def mask_email(value: str) -> str:
+    local, at, domain = value.partition("@")
+    if not at:
+        return _keep_ends(value, 1, 0)
+    return (local[:1] + "***") + "@" + domain
+
+
+def mask_national_id(value: str) -> str:
+    return _keep_ends(value, 6, 4) if len(value) >= 12 else _keep_ends(value, 1, 2)
+
+
+def mask_name(value: str) -> str:
+    return "".join(part if _SEPARATOR.fullmatch(part) else part[:1] + "*" * (len(part) - 1)
+                   for part in _SEPARATOR.split(value) if part)
+
+
+def mask_address(value: str) -> str:
+    return _keep_ends(value, 3, 0)
+
+
+def mask_date(value: str) -> str:
+    return value[:4] + "-**-**" if len(value) >= 10 else "*" * len(value)
+
+
+def mask_postal(value: str) -> str:
+    return _keep_ends(value, 3, 0)
+
+
+def mask_text(value: str) -> str:
+    return f"<{len(value)} characters>"
+
+
+MASKS = {"phone": mask_phone, "email": mask_email, "national_id": mask_national_id, "name": mask_name,
+         "address": mask_address, "date": mask_date, "postal": mask_postal, "text": mask_text}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def mask(kind: str | None, value: Any) -> Any:
+    """`value` masked as `kind` (None kind: returned as it is, made JSON-friendly)."""
+    if _blank(value):
+        return None
+    if kind is None:
+        return value if isinstance(value, (bool, int, float, str)) else str(value)
+    return MASKS[kind](str(value))
+
+
+def column_kind(file: str, column: str | None) -> str | None:
+    return PII_COLUMNS.get(file, {}).get(column or "")

@@ -1,0 +1,186 @@
+"""Run the GX suites over the night's frames (pandas datasource, ephemeral context), collect one
+Outcome per expectation, mask personal data in every sample, and render GX Data Docs from the
+masked results only.
+
+The unmasked results never leave this process: GX keeps them in the ephemeral context's in-memory
+store, where each is replaced by its masked copy before Data Docs are built.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+from data_quality import masking, suites
+
+SAMPLE_SIZE = 20          # unexpected values kept (masked) per expectation in results and docs
+STORED_SAMPLE = 5         # of which stored in quality.validation_results.sample
+KEEP = ("element_count", "unexpected_count", "unexpected_percent", "missing_count", "missing_percent",
+        "unexpected_percent_total", "unexpected_percent_nonmissing", "observed_value", "details",
+        "unexpected_index_column_names")
+INDEX_COLUMNS = {"customers_continuity": "customer_id", "loans_continuity": "loan_id", "files": "file_name"}
+
+
+@dataclass
+class Outcome:
+    asset: str
+    file: str
+    rule: str
+    expectation: str
+    description: str
+    severity: str
+    action: str
+    fields: list[str]
+    success: bool
+    element_count: int
+    unexpected_count: int
+    unexpected_percent: float
+    rows: list[Any] = field(default_factory=list)       # index values (source rows) of every unexpected row
+    sample: list[dict] = field(default_factory=list)    # masked
+    exception: str | None = None
+
+    def example(self) -> str:
+        if self.exception:
+            return f"could not be evaluated: {self.exception}"
+        if not self.sample:
+            return ""
+        first = dict(self.sample[0])
+        index = INDEX_COLUMNS.get(self.asset, "_source_row")
+        where = f"row {first.pop(index)}" if index == "_source_row" and index in first else str(first.pop(index, ""))
+        values = ", ".join(f"{k}={v}" for k, v in first.items() if not k.startswith("_") or k == "_customer_status")
+        return f"e.g. {where}" + (f" ({values})" if values else "")
+
+
+def _expectation_label(config) -> str:
+    kwargs = config.kwargs
+    target = kwargs.get("column") or kwargs.get("column_list") or (
+        f"{kwargs.get('column_A')},{kwargs.get('column_B')}" if kwargs.get("column_A") else "table")
+    if isinstance(target, (list, tuple)):
+        target = ",".join(target)
+    return f"{config.type}({target})"
+
+
+def _columns_of(config) -> list[str]:
+    kwargs = config.kwargs
+    if kwargs.get("column"):
+        return [kwargs["column"]]
+    if kwargs.get("column_list"):
+        return list(kwargs["column_list"])
+    return [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c]
+
+
+def _mask_value(file: str, columns: list[str], value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: masking.mask(masking.column_kind(file, k), v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and len(columns) > 1:
+        return [masking.mask(masking.column_kind(file, c), v) for c, v in zip(columns, value)]
+    return masking.mask(masking.column_kind(file, columns[0] if columns else None), value)
+
+
+def mask_result(asset: str, config, result: dict) -> dict:
+    """A copy of a GX result dict with personal data masked and the full lists dropped."""
+    file = asset if asset in masking.PII_COLUMNS else ""
+    columns = _columns_of(config)
+    masked = {k: v for k, v in result.items() if k in KEEP}
+    if "partial_unexpected_list" in result:
+        masked["partial_unexpected_list"] = [_mask_value(file, columns, v)
+                                             for v in result["partial_unexpected_list"][:SAMPLE_SIZE]]
+    if "partial_unexpected_counts" in result:
+        masked["partial_unexpected_counts"] = [{"value": _mask_value(file, columns, c["value"]), "count": c["count"]}
+                                               for c in result["partial_unexpected_counts"][:SAMPLE_SIZE]]
+    if "partial_unexpected_index_list" in result:
+        masked["partial_unexpected_index_list"] = [_mask_value(file, columns, v)
+                                                   for v in result["partial_unexpected_index_list"][:SAMPLE_SIZE]]
+    return json.loads(json.dumps(masked, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+class Validation:
+    """One night's GX run: `run(asset, frame)` per asset, then `build_docs(folder)`."""
+
+    def __init__(self, run_id: str, as_of: str):
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.source = self.context.data_sources.add_pandas("arrears")
+        self.run_identifier = RunIdentifier(run_name=f"{as_of} {run_id}", run_time=datetime.now(timezone.utc))
+        self.outcomes: list[Outcome] = []
+        self._keys: list[tuple[ValidationResultIdentifier, Any]] = []   # (docs key, masked result)
+
+    def run(self, asset: str, frame: pd.DataFrame, expectations: list) -> list[Outcome]:
+        suite = self.context.suites.add(gx.ExpectationSuite(name=f"arrears.{asset}", expectations=expectations))
+        batch = (self.source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("night")
+                 .get_batch(batch_parameters={"dataframe": frame}))
+        index = INDEX_COLUMNS.get(asset, "_source_row")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # batch.validate keeps the (unmasked) result in memory only: nothing is stored until masked
+            result = batch.validate(suite, result_format={
+                "result_format": "COMPLETE", "unexpected_index_column_names": [index],
+                "return_unexpected_index_query": False, "partial_unexpected_count": SAMPLE_SIZE})
+        result.meta["run_id"] = self.run_identifier
+        result.meta["validation_time"] = self.run_identifier.run_time
+        self._keys.append((ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+            run_id=self.run_identifier, batch_identifier=batch.id), result))
+        outcomes = []
+        for item in result.results:
+            config = item.expectation_config
+            meta = config.meta or {}
+            raw = item.result or {}
+            exception = None
+            if item.exception_info and item.exception_info.get("raised_exception"):
+                exception = (item.exception_info.get("exception_message") or "error").splitlines()[0]
+            masked = mask_result(asset, config, raw)
+            item.result = masked
+            outcome = Outcome(
+                asset=asset, file=suites.ASSET_FILE[asset], rule=meta.get("rule", config.type),
+                expectation=_expectation_label(config), description=config.description or "",
+                severity=str(getattr(config.severity, "value", config.severity) or "critical"),
+                action=meta.get("action", "report"), fields=list(meta.get("fields") or []),
+                success=bool(item.success), element_count=int(raw.get("element_count") or len(frame)),
+                unexpected_count=int(raw.get("unexpected_count") or 0),
+                unexpected_percent=float(raw.get("unexpected_percent") or 0.0),
+                rows=[entry.get(index) for entry in raw.get("unexpected_index_list") or [] if isinstance(entry, dict)],
+                sample=masked.get("partial_unexpected_index_list") or [], exception=exception)
+            if exception and not outcome.success:
+                outcome.unexpected_count = outcome.unexpected_count or 0
+            outcomes.append(outcome)
+        self.outcomes.extend(outcomes)
+        return outcomes
+
+    def build_docs(self, folder: Path) -> Path:
+        """Static GX Data Docs of this night (masked results only) under `folder`; returns index.html."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.context.add_data_docs_site("arrears", {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        store = self.context.validation_results_store
+        for key, result in self._keys:
+            store.set(key, result)          # every result item was masked in run()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.context.build_data_docs(site_names=["arrears"])
+        return folder / "index.html"
