@@ -136,8 +136,7 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
                         _payment_status(p, as_of)] for p in payments])
     else:
         out.append("  (none)")
-    counted = sum((p["amount"] for p in payments if _payment_status(p, as_of).startswith("counted")), Decimal("0.00"))
-    out.append(f"  net paid on {as_of}: {counted} (allocated {loan['total_paid'] - loan['credit_balance']}, "
+    out.append(f"  net paid on {as_of}: {loan['total_paid']} (allocated {loan['total_paid'] - loan['credit_balance']}, "
                f"credit balance {loan['credit_balance']})")
 
     out += ["", "Days past due"]
