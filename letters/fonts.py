@@ -29,6 +29,11 @@ class Face:
     ascent: float
     descent: float
     _cache: dict[str, float] = field(default_factory=dict, repr=False)
+    chars: frozenset = field(default=frozenset(), repr=False)  # characters the face can draw
+
+    def __post_init__(self):
+        if not self.chars:
+            self.chars = frozenset(chr(c) for c in self.widths)
 
     def width(self, text: str, size: float) -> float:
         """Advance width of `text` at `size` points."""
@@ -41,12 +46,10 @@ class Face:
         return w * size / 1000.0
 
     def covers(self, text: str) -> bool:
-        widths = self.widths
-        return all(ord(c) in widths for c in text)
+        return self.chars.issuperset(text)
 
-    def missing(self, text: str) -> list[str]:
-        widths = self.widths
-        return [c for c in text if ord(c) not in widths and not c.isspace()]
+    def missing(self, text: str) -> set[str]:
+        return {c for c in set(text).difference(self.chars) if not c.isspace()}
 
 
 @dataclass(eq=False)
@@ -62,15 +65,15 @@ class FontSet:
     def for_text(self, text: str, bold: bool = False) -> Face:
         """The face to draw `text` with: the body face unless it lacks a character."""
         face = self.bold if bold else self.regular
-        if text.isascii() or face.covers(text):
+        if face is self.fallback or text.isascii() or face.chars.issuperset(text):
             return face
         return self.fallback
 
-    def unprintable(self, text: str) -> list[str]:
+    def unprintable(self, text: str) -> set[str]:
         """Characters neither the body face nor the fallback can draw (printed as empty boxes)."""
         if text.isascii():
-            return []
-        return [c for c in self.regular.missing(text) if ord(c) not in self.fallback.widths]
+            return set()
+        return {c for c in self.regular.missing(text) if c not in self.fallback.chars}
 
 
 _FACES: dict[str, Face] = {}

@@ -11,6 +11,7 @@ module-for-module against ReportLab's `QRCode.makeImpl` with the same version, l
 """
 from __future__ import annotations
 
+import operator
 from functools import lru_cache
 
 from reportlab.graphics.barcode import qrencoder as _q
@@ -80,36 +81,47 @@ class QRStamp:
                         out.append(b[i])
         return out
 
+    def _masked(self, payload: bytes) -> bytes:
+        """The data modules (0/1 bytes, placement order) after masking; remainder bits are 0."""
+        nbits = len(self._pos)
+        bits = b"".join([_BITS[w] for w in self.codewords(payload)])[:nbits].ljust(nbits, b"\0")
+        return (int.from_bytes(bits, "big") ^ self._maskint).to_bytes(nbits, "big")
+
+    def _getter(self, padded: bool):
+        """An itemgetter that picks, from base modules + masked data + one zero byte, the modules in
+        row-major order (`padded`: each row padded with zeros to whole bytes, as an image wants)."""
+        key = "_get_padded" if padded else "_get_plain"
+        getter = getattr(self, key, None)
+        if getter is None:
+            n = self.size
+            base = n * n
+            zero = base + len(self._pos)
+            source = list(range(base))
+            for k, p in enumerate(self._pos):
+                source[p] = base + k
+            width = (n + 7) // 8 * 8 if padded else n
+            idx = [source[r * n + c] if c < n else zero for r in range(n) for c in range(width)]
+            getter = operator.itemgetter(*idx)
+            setattr(self, key, getter)
+        return getter
+
     def matrix(self, payload: bytes) -> bytearray:
         """Row-major modules (1 = dark) of the code for `payload`."""
-        m = bytearray(self._base)
-        bits = b"".join([_BITS[w] for w in self.codewords(payload)])
-        nbits = len(self._pos)
-        bits = bits[:nbits].ljust(nbits, b"\0")  # remainder bits are 0
-        masked = (int.from_bytes(bits, "big") ^ self._maskint).to_bytes(nbits, "big")
-        for p, v in zip(self._pos, masked):
-            m[p] = v
-        return m
+        return bytearray(self._getter(False)(self._base + self._masked(payload) + b"\0"))
 
     def pdf_ops(self, payload: bytes, x: float, y: float, module: float) -> str:
         """PDF operators painting the code with its lower-left corner at (x, y) points, `module`
         points per module (quiet zone not included: keep 4 modules clear around it).
 
-        The code is an inline image mask (1 bit per module, rows top down, /Decode [1 0] so that 1
-        paints): one operator per code instead of a rectangle per run of dark modules, and the
-        renderer maps modules to device pixels without interpolation."""
-        return image_mask_ops(self.matrix(payload), self.size, x, y, module)
-
-
-def image_mask_ops(m: bytes | bytearray, n: int, x: float, y: float, module: float) -> str:
-    nbytes = (n + 7) // 8
-    rows = []
-    for r in range(n):
-        bits = m[r * n:(r + 1) * n].translate(_ASCII_BITS).ljust(nbytes * 8, b"0")
-        rows.append(int(bits, 2).to_bytes(nbytes, "big").hex())
-    side = module * n
-    return (f"q {side:.3f} 0 0 {side:.3f} {x:.3f} {y:.3f} cm BI /IM true /W {n} /H {n} /BPC 1 /D [1 0] "
-            f"/F /AHx ID {''.join(rows)}> EI Q")
+        The code is an inline image mask (1 bit per module, rows top down and padded to whole
+        bytes, /Decode [1 0] so that 1 paints): one operator per code instead of a rectangle per run
+        of dark modules, and the renderer maps modules to device pixels without interpolation."""
+        n = self.size
+        bits = bytes(self._getter(True)(self._base + self._masked(payload) + b"\0")).translate(_ASCII_BITS)
+        data = int(bits, 2).to_bytes(len(bits) // 8, "big").hex()
+        side = module * n
+        return (f"q {side:.3f} 0 0 {side:.3f} {x:.3f} {y:.3f} cm BI /IM true /W {n} /H {n} /BPC 1 /D [1 0] "
+                f"/F /AHx ID {data}> EI Q")
 
 
 _ASCII_BITS = bytes.maketrans(b"\x00\x01", b"01")
@@ -127,19 +139,26 @@ _EXP = _q.EXP_TABLE
 _LOG = _q.LOG_TABLE
 
 
+def _gf_mul(a: int, b: int) -> int:
+    return 0 if a == 0 or b == 0 else _EXP[(_LOG[a] + _LOG[b]) % 255]
+
+
+@lru_cache(maxsize=None)
+def _mul_table(eccount: int) -> tuple[int, ...]:
+    """For each byte f, the generator's coefficients times f packed into one integer (first
+    coefficient in the most significant byte): the remainder update becomes one shift and one XOR."""
+    gen = _generator(eccount)
+    return tuple(int.from_bytes(bytes(_gf_mul(g, f) for g in gen), "big") for f in range(256))
+
+
 def _rs_remainder(data: list[int], eccount: int) -> list[int]:
-    gen_logs = [_LOG[g] if g else None for g in _generator(eccount)]
-    rem = [0] * eccount
+    table = _mul_table(eccount)
+    shift = 8 * (eccount - 1)
+    mask = (1 << (8 * eccount)) - 1
+    rem = 0
     for byte in data:
-        factor = byte ^ rem[0]
-        rem = rem[1:]
-        rem.append(0)
-        if factor:
-            lf = _LOG[factor]
-            for i, gl in enumerate(gen_logs):
-                if gl is not None:
-                    rem[i] ^= _EXP[(lf + gl) % 255]
-    return rem
+        rem = ((rem << 8) & mask) ^ table[byte ^ (rem >> shift)]
+    return list(rem.to_bytes(eccount, "big"))
 
 
 _STAMPS: dict[int, QRStamp] = {}
