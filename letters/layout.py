@@ -251,6 +251,12 @@ class LetterLayout:
                 rows += self._text_rows(block[1], st.body, st.lead, L, W, bold=True)
                 gap(st.para_gap)
             elif kind in ("line", "right"):  # single lines that stack without gaps, kept together
+                if k == 0 or blocks[k - 1][0] not in ("line", "right", "space"):
+                    # a closing never stands alone on a page: it takes the line before it along
+                    for prev in reversed(rows):
+                        prev.keep = True
+                        if not prev.gap:
+                            break
                 for r in self._text_rows(block[1], st.body, st.lead, L, W):
                     if kind == "right":
                         x, dy, face, size, text, b = r.texts[0]
