@@ -28,7 +28,12 @@ def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextlib.contextmanager
 def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException:
+        # This process already has the file open for writing (dbt's in-process runner keeps its
+        # connection): DuckDB shares that database instance, so connect with the same settings.
+        con = duckdb.connect(str(path))
     try:
         yield con
     finally:
