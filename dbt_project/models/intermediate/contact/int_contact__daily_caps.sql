@@ -76,11 +76,11 @@ select
     person_rank,
     number_rank,
     cap_reason,
-    case when channel = 'call' and cap_reason is null then
+    case when channel = 'call' and cap_reason is null then cast(
         least(
             cast(floor({{ limits.get('attempts_per_number_per_day', 0) }}
                 / count(case when cap_reason is null then 1 end) over (partition by channel, destination, cap_reason)) as {{ dbt.type_int() }}),
             {{ limits.get('calls_per_debt_per_7_days', 0) }} - calls_last_7_days
-        )
+        ) as {{ dbt.type_int() }})
     end as max_attempts
 from capped

@@ -227,7 +227,7 @@ select
     coalesce(p.promise_status = 'broken'
         and {{ dbt.datediff('p.promise_date', as_of_date(), 'day') }} < {{ promise.get('escalation_days', 0) }},
         false) as is_escalated,
-    coalesce(dc.calls, 0) + coalesce(sc.calls, 0) as calls_last_7_days,
+    cast(coalesce(dc.calls, 0) + coalesce(sc.calls, 0) as {{ dbt.type_int() }}) as calls_last_7_days,
     cv.last_conversation_at,
     la.agent_id as last_agent_id
 from loans l
