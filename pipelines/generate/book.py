@@ -120,7 +120,6 @@ class Book:
         self.flags = concat(flags.customer_flags(stream(self.seed, "customer flags", "initial"), 0, people.first_day,
                                                  behaviour.segment_table("risk_tier", people.segment),
                                                  people.stop_day, people.stop_kind))
-        self.loans = _empty_loans()
         self._add_cohort(rng, take(terms, keep), life.select(keep), disbursed[keep], renumber[customer[keep]])
         on_step("payments and contacts")
 
@@ -149,43 +148,39 @@ class Book:
 
     def _add_cohort(self, rng: np.random.Generator, terms, life: Life, disbursed: np.ndarray,
                     customer: np.ndarray) -> None:
-        first = len(self.loans.customer)
-        rank = _ranks(customer, self.customers.loans)
+        first = len(self.loans.customer) if self.loans is not None else 0
         o = life.outcome
-        self.loans = concat([self.loans, LoanTable(
+        cohort = LoanTable(
             customer=customer.astype(np.int64), product=terms.product, principal=terms.principal,
-            rate_bp=terms.rate_bp, disbursed=disbursed, rank=rank, restructured_on=o.restructured_on,
-            written_off_on=o.written_off_on, closed_on=o.closed_on, maturity_original=o.maturity_original,
-            maturity=o.maturity)])
+            rate_bp=terms.rate_bp, disbursed=disbursed, rank=_ranks(customer, self.customers.loans),
+            restructured_on=o.restructured_on, written_off_on=o.written_off_on, closed_on=o.closed_on,
+            maturity_original=o.maturity_original, maturity=o.maturity)
+        self.loans = concat([self.loans, cohort]) if self.loans is not None else cohort
+        self.flags = concat([self.flags, flags.legal_holds(rng, first + np.arange(len(disbursed)), o.default_due)])
 
         payments, payment_delivery, part = make_payments(rng, life, disbursed)
         payments.loan += first
-        rows = life.rows
-        rows.loan = rows.loan + first
-        spells = life.spells
-        loan = spells.loan + first
+        spells, rows = life.spells, life.rows
         overdue = Overdue(
-            loan=loan, since=rows.due[spells.row], first=spells.first, last=spells.last, settled=spells.settled,
-            owed=rows.amount[spells.row], part_day=part.day[spells.row], part_amount=part.amount[spells.row],
+            loan=spells.loan + first, since=rows.due[spells.row], first=spells.first, last=spells.last,
+            settled=spells.settled, owed=rows.amount[spells.row], part_day=part.day[spells.row],
+            part_amount=part.amount[spells.row],
             curing=self.customers.segment[customer[spells.loan]] == behaviour.CURING,
             english=self.customers.english[customer[spells.loan]],
         )
-        contacts = attempts(rng, overdue, self.roster)
-        who = self.loans.customer[contacts.loan]
-        loan_flags = flags.legal_holds(rng, first + np.arange(len(disbursed)), o.default_due)
-        known = concat([self.flags, loan_flags])
-        allowed = ~flags.blocked(known, contacts.loan, who, contacts.day)
-        raised = allowed & (contacts.outcome == DISPUTE)
-        known = concat([known, flags.disputes(rng, contacts.loan[raised], contacts.day[raised])])
-        allowed &= ~flags.blocked(known, contacts.loan, who, contacts.day)
-        self.flags = known
-        contacts = number(take(contacts, allowed))
+        contacts = self._respecting_blocks(rng, attempts(rng, overdue, self.roster))
+        rows.loan = rows.loan + first
         self.cohorts.append(Cohort(rows, payments, payment_delivery, contacts, deliver(rng, contacts.day)))
 
-
-def _empty_loans() -> LoanTable:
-    return LoanTable(*(np.zeros(0, dtype) for dtype in (np.int64, np.int8, np.int64, np.int32, np.int32, np.int32,
-                                                       np.int32, np.int32, np.int32, np.int32, np.int32)))
+    def _respecting_blocks(self, rng: np.random.Generator, contacts: Contacts) -> Contacts:
+        """The lender's contacts minus those a block forbids; disputes raised on calls become flags
+        (and block what follows them)."""
+        customer = self.loans.customer[contacts.loan]
+        allowed = ~flags.blocked(self.flags, contacts.loan, customer, contacts.day)
+        raised = allowed & (contacts.outcome == DISPUTE)
+        self.flags = concat([self.flags, flags.disputes(rng, contacts.loan[raised], contacts.day[raised])])
+        allowed &= ~flags.blocked(self.flags, contacts.loan, customer, contacts.day)
+        return number(take(contacts, allowed))
 
 
 def _customers_of(rng: np.random.Generator, new_customer: np.ndarray) -> np.ndarray:

@@ -101,7 +101,7 @@ def calibration_report(out: Path) -> dict:
                            "from contacts_raw").fetchone()[0]
     con.execute("""
         create temp table contacts as
-        select distinct attempt_id, loan_id, channel, outcome, started_at::timestamptz::date as day,
+        select distinct attempt_id, loan_id, agent_id, channel, outcome, started_at::timestamptz::date as day,
                promise_amount::decimal(18, 2) as promise_amount, promise_date::date as promise_date
         from contacts_raw""")
     promises = con.execute("""
@@ -118,6 +118,19 @@ def calibration_report(out: Path) -> dict:
     total = sum(n for _, n in calls)
     report["calls"] = total
     report["call_outcomes"] = {outcome: round(n / total, 4) for outcome, n in sorted(calls, key=lambda r: -r[1])}
+    reached = "outcome in ('right_party_contact', 'promise_to_pay', 'refused_to_pay', 'dispute_raised')"
+    # Does reaching the customer make a payment more likely? Share of calls followed by a payment
+    # within three days, after a conversation and after a call that reached nobody.
+    report["paid_within_3_days_after_call"] = dict(con.execute(f"""
+        select case when {reached} then 'reached' else 'not_reached' end,
+               round(avg((exists (select 1 from payments p where p.loan_id = c.loan_id and p.reverses is null
+                                  and p.value_date between c.day and c.day + 3))::int), 4)
+        from contacts c where channel = 'call' and day <= ? - 3 group by 1""", [last_day]).fetchall())
+    agents = con.execute(f"""
+        select quantile_cont(rate, 0.1), quantile_cont(rate, 0.9) from (
+            select avg(({reached})::int) as rate from contacts
+            where channel = 'call' group by agent_id having count(*) >= 50)""").fetchone()
+    report["agent_reach_rate"] = {"p10": round(agents[0], 4), "p90": round(agents[1], 4)}
     return report
 
 

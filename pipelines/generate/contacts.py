@@ -100,69 +100,80 @@ def _conversation(rng: np.random.Generator, reach: np.ndarray, skill: np.ndarray
     when the customer will pay within the promise window), else another right-party outcome."""
     n = len(reach)
     reached = rng.random(n) < np.minimum(reach * skill, 0.95)
-    promise_share = REACHED["promise_to_pay"] / sum(REACHED.values()) * skill * np.where(imminent, PROMISE_LIFT_IMMINENT, PROMISE_LIFT_FAR)
+    lift = np.where(imminent, PROMISE_LIFT_IMMINENT, PROMISE_LIFT_FAR)
+    promise_share = REACHED["promise_to_pay"] / sum(REACHED.values()) * skill * lift
     others = {k: v for k, v in REACHED.items() if k != "promise_to_pay"}
     outcome = np.where(rng.random(n) < np.minimum(promise_share, 0.9), PROMISE, _pick(rng, others, n))
     return np.where(reached, outcome, _pick(rng, not_reached, n)).astype(np.int8)
 
 
-def attempts(rng: np.random.Generator, overdue: Overdue, roster: agents.Roster) -> Contacts:
-    length = overdue.last - overdue.first + 1
-    spell = np.repeat(np.arange(len(length)), length)
-    day = overdue.first[spell] + (np.arange(len(spell)) - offsets(length)[spell]).astype(np.int32)
-    dpd = day - 1 - overdue.since[spell]
-    stage = np.searchsorted(STAGE_LAST_DPD, dpd)      # 0 early, 1 middle, 2 late
-    until_paid = overdue.settled[spell].astype(np.int64) - day
-    cure = overdue.curing[spell] & (until_paid >= 0) & (until_paid <= CURE_WINDOW_DAYS)
-
-    call = rng.random(len(day)) < np.where(cure, CURE_CALL_PROB, CALL_PROB[stage])
+def _plan(rng: np.random.Generator, dpd: np.ndarray, cure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which overdue days get which contact: (index into the days, channel) per attempt."""
+    n = len(dpd)
+    stage = np.searchsorted(STAGE_LAST_DPD, dpd)
+    call = rng.random(n) < np.where(cure, CURE_CALL_PROB, CALL_PROB[stage])
     chosen = {
-        "call": np.concatenate([np.flatnonzero(call), np.flatnonzero(call & (rng.random(len(day)) < SECOND_CALL_SHARE))]),
+        "call": np.concatenate([np.flatnonzero(call), np.flatnonzero(call & (rng.random(n) < SECOND_CALL_SHARE))]),
         "sms": np.flatnonzero(_at(SMS_DPD, dpd)),
         "email": np.flatnonzero(_at(EMAIL_DPD, dpd)),
         "letter": np.flatnonzero(_at(LETTER_DPD, dpd)),
-        "visit": np.flatnonzero((dpd >= VISIT_DPD[0]) & (dpd <= VISIT_DPD[1]) & (rng.random(len(day)) < VISIT_PROB)),
+        "visit": np.flatnonzero((dpd >= VISIT_DPD[0]) & (dpd <= VISIT_DPD[1]) & (rng.random(n) < VISIT_PROB)),
     }
-    which = np.concatenate(list(chosen.values()))
-    channel = np.repeat(np.arange(len(CHANNELS)), [len(v) for v in chosen.values()]).astype(np.int8)
-    n = len(which)
-    s, day, stage, until_paid, cure = spell[which], day[which], stage[which], until_paid[which], cure[which]
+    channel = np.repeat([CHANNELS.index(c) for c in chosen], [len(v) for v in chosen.values()]).astype(np.int8)
+    return np.concatenate(list(chosen.values())), channel
 
+
+def _outcomes(rng: np.random.Generator, channel: np.ndarray, stage: np.ndarray, cure: np.ndarray,
+              imminent: np.ndarray, english: np.ndarray, roster: agents.Roster):
+    """Outcome, agent (-1 for automated contact) and duration (-1 = blank) of each attempt."""
+    n = len(channel)
     outcome = np.zeros(n, np.int8)
     for name, share in DELIVERED_SHARE.items():
         mine = np.flatnonzero(channel == CHANNELS.index(name))
         outcome[mine] = np.where(rng.random(len(mine)) < share, OUTCOMES.index("delivered"), OUTCOMES.index("failed"))
     agent = np.full(n, -1, np.int64)
-    imminent = (until_paid >= 0) & (until_paid <= PROMISE_WINDOW_DAYS)
     duration = np.full(n, -1, np.int32)
+    call_duration = np.array([DURATION.get(o, (0, 0)) for o in OUTCOMES])
     for name, reach, not_reached in (("call", sum(REACHED.values()) / 100, NOT_REACHED),
                                      ("visit", VISIT_REACH, VISIT_NOT_REACHED)):
         mine = np.flatnonzero(channel == CHANNELS.index(name))
-        team = stage[mine] if name == "call" else np.maximum(stage[mine], 1)
-        agent[mine] = agents.assign(rng, roster, team, overdue.english[s[mine]])
+        team = stage[mine] if name == "call" else np.maximum(stage[mine], 1)   # visits: middle and late teams
+        agent[mine] = agents.assign(rng, roster, team, english[mine])
         lift = np.where(cure[mine], CURE_REACH_LIFT, 1.0)
         outcome[mine] = _conversation(rng, reach * lift, roster.skill[agent[mine]], imminent[mine], not_reached)
-        if name == "call":
-            low = np.array([DURATION.get(o, (0, 0))[0] for o in OUTCOMES])[outcome[mine]]
-            high = np.array([DURATION.get(o, (0, 0))[1] for o in OUTCOMES])[outcome[mine]]
-        else:
-            low, high = (np.full(len(mine), v) for v in VISIT_DURATION)
+        low, high = call_duration[outcome[mine]].T if name == "call" else VISIT_DURATION
         duration[mine] = low + (rng.random(len(mine)) * (high - low + 1)).astype(np.int32)
+    return outcome, agent, duration
+
+
+def attempts(rng: np.random.Generator, overdue: Overdue, roster: agents.Roster) -> Contacts:
+    """Contact attempts on every overdue day of every spell (not yet numbered; see number())."""
+    length = overdue.last - overdue.first + 1
+    spell = np.repeat(np.arange(len(length)), length)
+    day = overdue.first[spell] + (np.arange(len(spell)) - offsets(length)[spell]).astype(np.int32)
+    dpd = day - 1 - overdue.since[spell]                 # as of yesterday's extract
+    until_paid = overdue.settled[spell].astype(np.int64) - day
+    cure = overdue.curing[spell] & (until_paid >= 0) & (until_paid <= CURE_WINDOW_DAYS)
+    which, channel = _plan(rng, dpd, cure)
+    s, day, dpd, until_paid = spell[which], day[which], dpd[which], until_paid[which]
+    imminent = (until_paid >= 0) & (until_paid <= PROMISE_WINDOW_DAYS)
+    outcome, agent, duration = _outcomes(rng, channel, np.searchsorted(STAGE_LAST_DPD, dpd), cure[which],
+                                         imminent, overdue.english[s], roster)
 
     # Promises: kept ones are dated on or after the payment, broken ones before it.
+    n = len(which)
     promise = outcome == PROMISE
     owed = overdue.owed[s] - np.where(overdue.part_day[s] < day, overdue.part_amount[s], 0)
     kept_day = np.maximum(overdue.settled[s], day + 1) + rng.integers(0, 3, n)
     promise_day = np.where(imminent, kept_day, day + rng.integers(1, PROMISE_WINDOW_DAYS + 1, n))
     hours = np.array([HOURS[c] for c in CHANNELS])[channel] * 3600
-    contacts = Contacts(
+    return Contacts(
         loan=overdue.loan[s], seq=np.zeros(n, np.int32), agent=agent, channel=channel, day=day,
         second=(hours[:, 0] + rng.random(n) * (hours[:, 1] - hours[:, 0])).astype(np.int32),
         duration=duration, outcome=outcome,
         promise_amount=np.where(promise, owed, -1).astype(np.int64),
         promise_day=np.where(promise, promise_day, NEVER).astype(np.int32),
     )
-    return contacts
 
 
 def number(contacts: Contacts) -> Contacts:

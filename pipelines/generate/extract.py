@@ -84,10 +84,11 @@ def extract_day(book: Book, day: int, initial: bool) -> DayExtract:
         [loans.written_off_on[loan] <= day, loans.closed_on[loan] <= day, loans.restructured_on[loan] <= day],
         [2, 1, 3], 0)
     left_on = np.where(status == 2, loans.written_off_on[loan], np.where(status == 1, loans.closed_on[loan], NEVER))
-    customer = np.unique(loans.customer[loan])
     active = np.isin(status, ACTIVE_STATUSES)
-    active_customer = np.zeros(len(book.customers.first_day), bool)
+    listed, active_customer = (np.zeros(len(book.customers.first_day), bool) for _ in range(2))
+    listed[loans.customer[loan]] = True
     active_customer[loans.customer[loan][active]] = True
+    customer = np.flatnonzero(listed)                   # every customer with a loan in loans.csv
 
     tables = {
         "customers": pa.Table.from_arrays([ids.customer.take(pa.array(customer)),

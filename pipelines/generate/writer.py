@@ -23,13 +23,23 @@ from .products import CURRENCY
 
 SOURCE_SYSTEM = "core-banking"
 TIMEZONE = "Asia/Shanghai"
-NEEDS_QUOTES = r'[,"\r\n]'
+SPECIAL = tuple(bytes([c]) for c in b',"\r\n')   # characters that make a CSV value need quotes
+
+
+def _needs_quotes(column: pa.ChunkedArray) -> bool:
+    """Whether any value contains a special character, by scanning the UTF-8 data buffers (ASCII bytes
+    never occur inside multi-byte characters; bytes outside a slice can only cause needless quoting)."""
+    for chunk in column.chunks:
+        data = chunk.buffers()[2]
+        raw = data.to_pybytes() if data is not None else b""
+        if any(raw.find(ch) >= 0 for ch in SPECIAL):
+            return True
+    return False
 
 
 def _options(table: pa.Table) -> csv.WriteOptions:
     """Unquoted unless some text value contains a delimiter, quote or line break (then Arrow quotes all text)."""
-    text = [c for c in table.columns if pa.types.is_string(c.type)]
-    needs = any(pc.any(pc.match_substring_regex(c, NEEDS_QUOTES)).as_py() for c in text if len(c))
+    needs = any(_needs_quotes(c) for c in table.columns if pa.types.is_string(c.type))
     return csv.WriteOptions(include_header=True, batch_size=1 << 16, eol="\r\n",
                             quoting_style="needed" if needs else "none", quoting_header="none")
 
