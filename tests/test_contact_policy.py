@@ -1,0 +1,175 @@
+"""The contact section of the policy, the message templates and the SMS arithmetic (no dbt)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from jinja2.exceptions import SecurityError
+
+from pipelines.contact.outbox import local_iso, neutralise
+from pipelines.contact.policy import DEFAULTS, contact_dbt_vars, load_contact_policy, parse_contact
+from pipelines.contact.render import DEFAULT_TEMPLATES, Lender, Renderer, message_context
+from pipelines.contact.sms import segments
+from pipelines.errors import PolicyError
+from pipelines.policy import load_policy
+from pipelines.settings import DEFAULT_POLICY
+
+LENDER = Lender({"zh-CN": "示例金融", "en": "Example Finance"}, "95000", "pay.example.com")
+
+
+def _policy(tmp_path: Path, contact) -> Path:
+    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    document["contact"] = contact
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_packaged_policy_spells_out_the_defaults():
+    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    assert document["contact"] == DEFAULTS
+    assert parse_contact(None, DEFAULT_POLICY).dbt_vars() == load_contact_policy(DEFAULT_POLICY).dbt_vars()
+
+
+def test_policy_dbt_vars_carry_the_contact_section():
+    merged = load_policy(DEFAULT_POLICY).dbt_vars()
+    assert merged["contact_policy"] == contact_dbt_vars(DEFAULT_POLICY)["contact_policy"]
+    json.dumps(merged)  # JSON-able: passed to dbt --vars
+    limits = merged["contact_policy"]["limits"]
+    assert limits == {"calls_per_debt_per_7_days": 7, "pause_days_after_conversation": 7,
+                      "attempts_per_number_per_day": 6, "connected_calls_per_person_per_day": 3,
+                      "sms_per_person_per_day": 1, "emails_per_person_per_day": 1, "sms_max_segments": 1}
+    assert merged["contact_policy"]["window"] == {"start_minute": 480, "end_minute": 1260, "by_country": {}}
+
+
+def test_a_policy_without_contact_section_gets_the_strict_defaults(tmp_path):
+    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    del document["contact"]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    assert contact_dbt_vars(path) == contact_dbt_vars(DEFAULT_POLICY)
+
+
+@pytest.mark.parametrize("change, key, words", [
+    (lambda c: c["limits"].update(calls_per_debt_per_7_days=-1), "contact.limits.calls_per_debt_per_7_days", "below 0"),
+    (lambda c: c["limits"].update(calls_per_week=3), "contact.limits.calls_per_week", "unknown key"),
+    (lambda c: c["window"].update(start="8am"), "contact.window.start", "time of day"),
+    (lambda c: c["window"].update(start="22:00"), "contact.window.end", "not after start"),
+    (lambda c: c["window"]["by_country"].update(CN={"start": "08:00", "end": "07:00"}),
+     "contact.window.by_country.CN.end", "not after start"),
+    (lambda c: c.update(unknown_timezone="guess"), "contact.unknown_timezone", "not one of"),
+    (lambda c: c["timezones_by_region"].update(US={"CA": ["America/Hollywood"]}),
+     "contact.timezones_by_region.US.CA[0]", "IANA"),
+    (lambda c: c.update(blocks=["dispute", "holiday"]), "contact.blocks[1]", "not one of"),
+    (lambda c: c["stages"]["early"]["actions"][0].update(channel="fax"), "contact.stages.early.actions[0].channel",
+     "not one of"),
+    (lambda c: c["stages"]["early"]["actions"][0].update(on_dpd=[3, 1]), "contact.stages.early.actions[0].on_dpd",
+     "increasing"),
+    (lambda c: c["stages"]["early"]["actions"][0].update(from_dpd=2), "contact.stages.early.actions[0].on_dpd",
+     "not both"),
+    (lambda c: c["stages"]["early"]["actions"][0].update(template="no_such_text"),
+     "contact.stages.early.actions[0].template", "no zh-CN text"),
+    (lambda c: c["stages"]["early"]["challenger"].update(share="1.5"), "contact.stages.early.challenger.share",
+     "above 1"),
+    (lambda c: c["stages"]["late"]["actions"][4].pop("on_dpd"), "contact.stages.late.actions[4].on_dpd", "one-off"),
+    (lambda c: c["lender"]["name"].pop("en"), "contact.lender.name.en", "missing"),
+    (lambda c: c["lender"].update(name={"zh-CN": "一个名字非常非常非常非常非常非常长的消费金融有限责任公司", "en": "X"}),
+     "contact.promise.escalation_sms_template", "segments"),
+])
+def test_bad_contact_policy_is_one_line_naming_file_and_key(tmp_path, change, key, words):
+    contact = json.loads(json.dumps(DEFAULTS))
+    change(contact)
+    path = _policy(tmp_path, contact)
+    with pytest.raises(PolicyError) as error:
+        load_contact_policy(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: {key}: ") and words in message and "\n" not in message
+
+
+def test_more_segments_allowed_lets_a_longer_sender_through(tmp_path):
+    contact = json.loads(json.dumps(DEFAULTS))
+    contact["lender"]["name"]["zh-CN"] = "一个名字非常非常非常非常非常非常长的消费金融有限责任公司"
+    contact["limits"]["sms_max_segments"] = 2
+    assert load_contact_policy(_policy(tmp_path, contact)).limits["sms_max_segments"] == 2
+
+
+@pytest.mark.parametrize("text, encoding, count", [
+    ("a" * 160, "GSM-7", 1),
+    ("a" * 161, "GSM-7", 2),           # concatenated: 153 per segment
+    ("a" * 306, "GSM-7", 2),
+    ("a" * 307, "GSM-7", 3),
+    ("{" * 80, "GSM-7", 1),            # extension characters count twice
+    ("{" * 81, "GSM-7", 2),
+    ("€" + "a" * 158, "GSM-7", 1),
+    ("中" * 70, "UCS-2", 1),
+    ("中" * 71, "UCS-2", 2),           # 67 per segment
+    ("中" * 134, "UCS-2", 2),
+    ("中" * 135, "UCS-2", 3),
+    ("a" * 69 + "😀", "UCS-2", 2),     # outside the BMP: two code units
+    ("ü" * 160, "GSM-7", 1),           # in the GSM alphabet
+    ("ú" * 70, "UCS-2", 1),            # not in it
+    ("", "GSM-7", 0),
+])
+def test_sms_segments(text, encoding, count):
+    result = segments(text)
+    assert (result.encoding, result.count) == (encoding, count)
+
+
+def _all_templates() -> list[tuple[str, str, str]]:
+    found = set()
+    for path in DEFAULT_TEMPLATES.rglob("*.j2"):
+        parts = path.name.split(".")
+        if path.parent.name in ("sms", "email") and not path.name.startswith("_"):
+            found.add((path.parent.name, parts[0], parts[1]))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("channel, template, language", _all_templates())
+def test_every_template_renders_politely_and_fits(channel, template, language):
+    renderer = Renderer()
+    context = message_context(loan_id="LN-000123456789", customer_name="<b>Tom & Jerry</b>", amount="9999999.99",
+                              currency="CNY", due_date="2026-03-10", dpd=9999, language=language, lender=LENDER)
+    if channel == "sms":
+        texts = [renderer.sms(template, language, context)]
+        assert segments(texts[0]).count == 1
+        assert "Tom" not in texts[0] and "LN-000123456789" not in texts[0]  # no name, no full number in an SMS
+        assert "6789" in texts[0]
+    else:
+        subject, text, html = renderer.email(template, language, context)
+        texts = [subject, text, html]
+        assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in html and "<b>Tom" not in html   # autoescaped
+        assert "<b>Tom & Jerry</b>" in text                                           # plain text is not
+    joined = " ".join(texts)
+    assert "9,999,999.99" in joined and "95000" in joined
+    # polite, never threatening (FDCPA 1692d, CBA/NIFA guidelines)
+    assert not re.search(r"arrest|police|jail|prison|shame|警察|拘留|坐牢|曝光|通讯录|家人|单位", joined, re.I)
+
+
+def test_templates_run_sandboxed(tmp_path):
+    (tmp_path / "sms").mkdir()
+    (tmp_path / "sms" / "evil.zh-CN.txt.j2").write_text("{{ loan_id.__class__.__mro__ }}", encoding="utf-8")
+    renderer = Renderer(tmp_path)
+    context = message_context(loan_id="L1", customer_name="", amount="1", currency="CNY", due_date="2026-03-10",
+                              dpd=1, language="zh-CN", lender=LENDER)
+    with pytest.raises(SecurityError):
+        renderer.sms("evil", "zh-CN", context)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+86138", "'+86138"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("张伟", "张伟"), ("a=b", "a=b"), (None, ""),
+])
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_local_times_carry_the_offset():
+    from datetime import datetime, timezone
+
+    instant = datetime(2026, 3, 16, 0, 0, tzinfo=timezone.utc)
+    assert local_iso(instant, "Asia/Shanghai") == "2026-03-16T08:00:00+08:00"
+    assert local_iso(instant, "America/New_York") == "2026-03-15T20:00:00-04:00"
+    assert local_iso(None, "Asia/Shanghai") == ""
