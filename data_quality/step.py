@@ -33,11 +33,6 @@ from pipelines.warehouse import writer
 CUSTOMER_COLUMNS = store.CUSTOMER_COLUMNS
 
 
-def docs_folder(paths: Paths, as_of: date) -> Path:
-    """Where the night's GX Data Docs and steward report are written (beside the warehouse)."""
-    return paths.warehouse.parent / "data_docs" / as_of.isoformat()
-
-
 @dataclass
 class Night:
     as_of: date
@@ -189,7 +184,7 @@ def validate_step(as_of: date, paths: Paths, run_id: str) -> dict:
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
     validation = Validation(run_id, as_of.isoformat())
-    folder = docs_folder(paths, as_of)
+    folder = steward.docs_folder(paths, as_of)
     with writer(paths.warehouse) as con:
         store.ensure(con)
         day = prepare(con, as_of)

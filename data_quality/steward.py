@@ -27,6 +27,12 @@ _env = jinja2.Environment(loader=jinja2.PackageLoader("data_quality", "templates
                           autoescape=jinja2.select_autoescape(["html", "j2"]))
 
 
+def docs_folder(paths, as_of: date) -> Path:
+    """Where a night's GX Data Docs and steward report are written: beside the warehouse,
+    `<warehouse dir>/data_docs/<as-of>/` (index.html, steward_report.html)."""
+    return paths.warehouse.parent / "data_docs" / as_of.isoformat()
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     cursor = con.execute(sql, params)
     names = [d[0] for d in cursor.description]
@@ -123,7 +129,6 @@ def report_writer(as_of: date, paths):
     """A publish writer (pipelines.publish.FileWriter) adding the night's steward report to the
     outbox folder as data_quality_report.html; its count is the number of records the quality
     step restored, quarantined or corrected that night."""
-    from data_quality.step import docs_folder
     from pipelines.warehouse import reader
 
     def write(folder: Path) -> dict[str, int]:
