@@ -17,9 +17,11 @@ from pipelines.transform import dbt_env
 DOC = """
 ### arrears_nightly — the collections night for one business date
 
-**What it does:** verifies and loads the lender's extract for the business date (`ingest`), builds the
-dbt layers staging → intermediate → marts (one task per model, each with its tests), then publishes the
-day's files for operations (`publish`, `_batch.json` written last).
+**What it does:** verifies and loads the lender's extract for the business date (`ingest`), validates,
+corrects and restores it with Great Expectations (`validate`: Data Docs and the steward report beside the
+warehouse in `data_docs/<date>/`), builds the dbt layers staging → intermediate → marts (one task per
+model, each with its tests), then publishes the day's files for operations (`publish`, `_batch.json`
+written last).
 
 **Business date:** the `as_of` param when given (manual runs, reruns, backfills:
 `airflow dags trigger arrears_nightly -c '{"as_of": "2026-11-27"}'`); on a scheduled run, the start of the
@@ -29,6 +31,10 @@ data interval in Asia/Shanghai — the 02:00 run processes the day that just clo
 
 **If `ingest` fails** with "batch blocked", the extract is incomplete or corrupt (the log line names the
 file and the rule). Nothing was written; fix or re-deliver the extract and clear the task.
+
+**If `validate` fails** with "batch blocked", a critical expectation failed (the line names file, rule,
+count and a masked example row; details in `data_docs/<date>/steward_report.html`). dbt does not run and
+nothing is published for the date; re-deliver the extract, then clear `ingest`.
 
 **One writer:** DuckDB allows one writing process per file, so this DAG runs one task at a time
 (`max_active_tasks=1`) and one run at a time (`max_active_runs=1`).
@@ -66,12 +72,17 @@ def arrears_nightly():
     def ingest(night: dict) -> dict:
         return nightly.ingest_step(_date(night), PATHS, night["run_id"])
 
+    @task(retries=0)  # a critical data-quality failure blocks the batch: not transient either
+    def validate(night: dict) -> dict:
+        return nightly.validate_step(_date(night), PATHS, night["run_id"])
+
     @task
     def publish(night: dict) -> dict:
         return nightly.publish_step(_date(night), PATHS, night["run_id"])
 
     night = prepare()
     loaded = ingest(night)
+    validated = validate(night)
     dbt = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR),
@@ -87,7 +98,7 @@ def arrears_nightly():
             "install_deps": False,
         },
     )
-    loaded >> dbt >> publish(night)
+    loaded >> validated >> dbt >> publish(night)
 
 
 def _date(night: dict) -> date:

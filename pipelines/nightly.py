@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from data_quality import validate_step  # noqa: F401  (a nightly step, also called by the DAG)
+from data_quality.steward import report_writer as steward_report_writer
 from pipelines import transform
 from pipelines.contact.outbox import contact_writers
 from pipelines.ingest import ingest
@@ -72,6 +74,7 @@ def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
     policy = load_policy(paths.policy)
     summary = delinquency_summary(as_of, paths)
     writers = contact_writers(paths.warehouse, as_of, paths.policy)  # sms, e-mail, calls, skip trace, referrals
+    writers.append(steward_report_writer(as_of, paths))               # data_quality_report.html
     batch = publish(paths.out, as_of, run_id, policy.version, writers=writers, summary=summary)
     return {"folder": str(batch.folder), **summary}
 
@@ -89,6 +92,7 @@ def run_night(as_of: date, paths: Paths, run_id: str | None = None) -> Night:
     night = Night(as_of, run_id or new_run_id(as_of))
     steps = [
         ("ingest", lambda: ingest_step(as_of, paths, night.run_id)),
+        ("validate", lambda: validate_step(as_of, paths, night.run_id)),
         ("transform", lambda: transform_step(as_of, paths)),
         ("publish", lambda: publish_step(as_of, paths, night.run_id)),
     ]
