@@ -1,33 +1,46 @@
-"""Concatenate the part files of one batch into one PDF, page order kept.
+"""Write the print file of one batch from its parts, page order kept, blank backs added.
 
-The parts are ReportLab files written by `letters.render` (classic xref table, one object per
-`n 0 obj ... endobj`, uncompressed object dictionaries). Each part keeps its own font subsets: the
-objects are copied byte for byte with their numbers shifted, streams untouched, and each part's
-subset tags (`AAAAAA+Font`) are rewritten so that no two different subsets in the merged file share
-a tag (PDF 32000-1 §9.6.4). A generic merger (pypdf) parses and rewrites every object and takes
-longer than rendering; this one only moves bytes, at disk speed.
+A part is what one worker rendered: a ReportLab file holding only the part's font subsets (a
+document without pages) and the Flate-compressed content stream of each page, back to back in a
+side file. This module writes the PDF around them: the font objects copied byte for byte with their
+numbers shifted, one font resource dictionary per part, then a stream object and a page object per
+page, a blank page (no content, no resources) after every letter with an odd number of pages when
+printing duplex, and the page tree, catalog and cross-reference table. Each part keeps its own font
+subsets; their tags (`AAAAAA+Font`) are rewritten per part so that no two different subsets in the
+file share a tag (PDF 32000-1 §9.6.4). Nothing is parsed but the small font objects, so the merge
+runs at disk speed, where a generic merger would parse and rewrite every page.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-_REF = re.compile(rb"(\d+) 0 R\b")
+_REF = re.compile(rb"(?<![\d.])(\d+) 0 R\b")
 _OBJ = re.compile(rb"(\d+) 0 obj\b")
 _TAG = re.compile(rb"/([A-Z]{6})\+")
-_KIDS = re.compile(rb"/Kids\s*\[([^\]]*)\]")
+_FONT_NAME = re.compile(rb"/Name /(F\d+\+\d+)")
 _TRAILER_REF = {name: re.compile(rb"/" + name + rb"\s+(\d+) 0 R") for name in (b"Root", b"Info", b"Pages")}
 _LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MEDIA_BOX = b"[ 0 0 595.2756 841.8898 ]"  # A4 in points
 
 
 class MergeError(ValueError):
     pass
 
 
-def _read_part(data: bytes) -> tuple[dict[int, bytes], list[int], set[int]]:
-    """Objects by number, page object numbers in order, numbers of objects to drop (catalog, page
-    tree root, info)."""
+@dataclass
+class MergePart:
+    fonts_pdf: str  # ReportLab file with the part's fonts (its pages, if any, are ignored)
+    streams: str  # compressed page contents, back to back
+    stream_lengths: list[int]  # byte length of each page's content stream
+    letter_pages: list[int]  # pages of each letter, in order
+
+
+def _read_objects(data: bytes) -> tuple[dict[int, bytes], set[int]]:
+    """Objects by number, and the numbers of the document structure to leave out (catalog, page
+    tree, info, pages and their contents)."""
     sx = data.rfind(b"startxref")
     if sx < 0:
         raise MergeError("no startxref")
@@ -46,72 +59,69 @@ def _read_part(data: bytes) -> tuple[dict[int, bytes], list[int], set[int]]:
     for k, (num, off) in enumerate(ordered):
         end = ordered[k + 1][1] if k + 1 < len(ordered) else xref_at
         chunk = data[off:end]
-        stop = chunk.rfind(b"endobj")
-        objects[num] = chunk[:stop + 6]
+        objects[num] = chunk[:chunk.rfind(b"endobj") + 6]
     trailer = data[data.index(b"trailer", xref_at):sx]
     root = int(_TRAILER_REF[b"Root"].search(trailer).group(1))
-    info_m = _TRAILER_REF[b"Info"].search(trailer)
-    pages_num = int(_TRAILER_REF[b"Pages"].search(objects[root]).group(1))
-    kids = _KIDS.search(objects[pages_num])
-    if kids is None or b"/Kids" in objects[pages_num][kids.end():]:
-        raise MergeError("nested page tree")
-    page_nums = [int(n) for n in _REF.findall(kids.group(1))]
-    drop = {root, pages_num}
-    if info_m:
-        drop.add(int(info_m.group(1)))
-    return objects, page_nums, drop
+    pages = int(_TRAILER_REF[b"Pages"].search(objects[root]).group(1))
+    drop = {root, pages}
+    info = _TRAILER_REF[b"Info"].search(trailer)
+    if info:
+        drop.add(int(info.group(1)))
+    for num, body in objects.items():  # pages the part may hold, and their content streams
+        if b"/Type /Page\n" in body or b"/Type /Page " in body or body.rstrip().endswith(b"/Type /Page\n>>\nendobj"):
+            drop.add(num)
+            contents = re.search(rb"/Contents (\d+) 0 R", body)
+            if contents:
+                drop.add(int(contents.group(1)))
+    return objects, drop
 
 
 def _tag_for(part: int) -> bytes:
-    a, b = divmod(part, 26)
-    a, c = divmod(a, 26)
+    a, c = divmod(part, 26)
+    a, b = divmod(a, 26)
     if a >= 26:
         raise MergeError("too many parts")
-    return bytes((_LETTERS[a], _LETTERS[c], _LETTERS[b]))
+    return bytes((_LETTERS[a], _LETTERS[b], _LETTERS[c]))
 
 
-BLANK_PAGE = b"<< /Type /Page /Parent %d 0 R /MediaBox [ 0 0 595.2756 841.8898 ] /Resources << >> >>"
-
-
-def merge(parts: list[Path], out: Path, title: str = "", duplex: bool = True,
-          letter_pages: list[list[int]] | None = None) -> int:
-    """Write `out` from `parts` in order; returns the number of pages.
-
-    `letter_pages[k]` lists the pages of each letter in part k, in order; with `duplex` a blank page
-    (no content, no resources) follows every letter with an odd number of pages, so that each
-    letter starts on the front of a sheet."""
-    offsets: list[int] = []  # index = new object number - 1
+def merge(parts: list[MergePart], out: Path, title: str = "", duplex: bool = True) -> int:
+    """Write `out` from `parts` in order; returns the number of pages."""
+    offsets: list[int] = []  # index = object number - 1
     page_refs: list[int] = []
-    next_num = 1
-    pages_obj = None  # number reserved for the merged page tree, known after the first pass
     digest = hashlib.md5()
     with open(out, "wb") as fh:
         pos = 0
 
-        def write(b: bytes):
+        def write(b: bytes) -> None:
             nonlocal pos
             fh.write(b)
             digest.update(b)
             pos += len(b)
 
-        write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-        # The merged page tree gets object number 1 so that pages can point to it while streaming.
-        pages_obj = next_num
-        next_num += 1
-        offsets.append(-1)  # filled in at the end
-        for part_no, path in enumerate(parts):
-            objects, page_nums, drop = _read_part(Path(path).read_bytes())
-            numbers = sorted(n for n in objects if n not in drop)
-            renum = {old: next_num + i for i, old in enumerate(numbers)}
-            next_num += len(numbers)
-            tag = _tag_for(part_no)
-            page_set = set(page_nums)
+        def new_object(body: bytes) -> int:
+            offsets.append(pos)
+            num = len(offsets)
+            write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+            return num
 
-            def ref(m, renum=renum, old_pages=drop):
-                old = int(m.group(1))
-                new = renum.get(old)
+        write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        pages_obj = 1  # the page tree, written last; pages point to it as they stream out
+        offsets.append(-1)
+        for part_no, part in enumerate(parts):
+            if sum(part.letter_pages) != len(part.stream_lengths):
+                raise MergeError(f"part {part_no}: {len(part.stream_lengths)} pages, the letters need "
+                                 f"{sum(part.letter_pages)}")
+            objects, drop = _read_objects(Path(part.fonts_pdf).read_bytes())
+            numbers = sorted(n for n in objects if n not in drop)
+            first = len(offsets) + 1
+            renum = {old: first + i for i, old in enumerate(numbers)}
+            tag = _tag_for(part_no)
+            fonts = []
+
+            def ref(m, renum=renum):
+                new = renum.get(int(m.group(1)))
                 if new is None:
-                    new = pages_obj  # the only dropped object pages refer to is their /Parent
+                    raise MergeError("a font object refers to the document structure")
                 return b"%d 0 R" % new
 
             for old in numbers:
@@ -122,38 +132,38 @@ def merge(parts: list[Path], out: Path, title: str = "", duplex: bool = True,
                 head = _REF.sub(ref, head)
                 if b"+" in head:
                     head = _TAG.sub(lambda m: b"/" + tag + m.group(1)[3:] + b"+", head)
+                if b"/Type /Font" in head and b"/Subtype" in head:
+                    name = _FONT_NAME.search(head)
+                    if name:
+                        fonts.append((name.group(1), renum[old]))
                 offsets.append(pos)
-                write(head)
-                write(tail)
-                write(b"\n")
-            new_pages = [renum[p] for p in page_nums if p in page_set]
-            counts = letter_pages[part_no] if letter_pages is not None else [len(new_pages)]
-            if sum(counts) != len(new_pages):
-                raise MergeError(f"part {part_no}: {len(new_pages)} pages, the letters need {sum(counts)}")
-            at = 0
-            for count in counts:
-                page_refs.extend(new_pages[at:at + count])
-                at += count
-                if duplex and count % 2:
-                    offsets.append(pos)
-                    write(b"%d 0 obj\n" % next_num + BLANK_PAGE % pages_obj + b"\nendobj\n")
-                    page_refs.append(next_num)
-                    next_num += 1
-        # page tree, catalog, info
-        kids = b" ".join(b"%d 0 R" % n for n in page_refs)
+                write(head + tail + b"\n")
+            font_dict = new_object(b"<< " + b" ".join(b"/%s %d 0 R" % f for f in fonts) + b" >>")
+            resources = b"<< /Font %d 0 R /ProcSet [ /PDF /Text /ImageB ] >>" % font_dict
+            lengths = iter(part.stream_lengths)
+            with open(part.streams, "rb") as streams:
+                for count in part.letter_pages:
+                    for _ in range(count):
+                        data = streams.read(next(lengths))
+                        contents = new_object(b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(data)
+                                              + data + b"\nendstream")
+                        page_refs.append(new_object(b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources %s "
+                                                    b"/Contents %d 0 R >>" % (pages_obj, MEDIA_BOX, resources,
+                                                                             contents)))
+                    if duplex and count % 2:  # blank back: the next letter starts on a front side
+                        page_refs.append(new_object(b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << >> >>"
+                                                    % (pages_obj, MEDIA_BOX)))
+                if streams.read(1):
+                    raise MergeError(f"part {part_no}: content streams longer than their lengths")
         offsets[pages_obj - 1] = pos
+        kids = b" ".join(b"%d 0 R" % n for n in page_refs)
         write(b"%d 0 obj\n<< /Type /Pages /Count %d /Kids [ %s ] >>\nendobj\n" % (pages_obj, len(page_refs), kids))
-        catalog = next_num
-        offsets.append(pos)
         prefs = b" /ViewerPreferences << /Duplex /DuplexFlipLongEdge >>" if duplex else b""
-        write(b"%d 0 obj\n<< /Type /Catalog /Pages %d 0 R%s >>\nendobj\n" % (catalog, pages_obj, prefs))
-        info = catalog + 1
-        offsets.append(pos)
-        write(b"%d 0 obj\n<< /Title %s /Producer (arrears letters) >>\nendobj\n" % (info, _pdf_string(title)))
+        catalog = new_object(b"<< /Type /Catalog /Pages %d 0 R%s >>" % (pages_obj, prefs))
+        info = new_object(b"<< /Title %s /Producer (arrears letters) >>" % _pdf_string(title))
         xref = pos
-        size = info + 1
-        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
-        rows += [b"%010d 00000 n \n" % off for off in offsets]
+        size = len(offsets) + 1
+        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % size] + [b"%010d 00000 n \n" % off for off in offsets]
         write(b"".join(rows))
         file_id = digest.hexdigest().encode()
         fh.write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s><%s>] >>\nstartxref\n%d\n%%%%EOF\n"

@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,13 +35,14 @@ from reportlab.pdfgen.canvas import Canvas
 from letters.compose import Composed, Composer, Refused
 from letters.layout import MM, Geometry, Page
 from letters.model import Letter
-from letters.pdfmerge import merge
+from letters.pdfmerge import MergePart, merge
 from letters.qr import stamp_for
 
 PAGE_H = Geometry.PAGE_H
 QR_PREFIX = ""  # payload is "<letter_id>|<page>/<pages>"
-PART_MIN_LETTERS = 400  # below this a batch renders in the calling process
-PART_MAX_LETTERS = 3000  # parts per worker task: bounds memory and gives the progress bar steps
+PART_MIN_LETTERS = 400  # below this many letters in all, render in the calling process
+PART_MAX_LETTERS = 3000  # letters per part (one worker task): bounds memory, gives the progress bar steps
+ZLIB_LEVEL = 6
 
 MANIFEST_COLUMNS = [
     "letter_id", "loan_id", "customer_id", "template", "language", "delivery", "page_start", "page_count",
@@ -114,13 +116,14 @@ def new_canvas(path, title: str, initial_font: str) -> Canvas:
 
 
 class Painter:
-    """Draws laid-out pages on one ReportLab canvas.
+    """Turns laid-out pages into PDF content streams, with one ReportLab document owning the fonts.
 
     Text goes straight to PDF operators (`Tf`, `Tm`, hex-string `Tj`): ReportLab's text object
-    measures every string again and formats numbers in pure Python, which costs more than the rest
-    of a letter. ReportLab still owns the fonts: `splitString` assigns each character to a subset of
-    the document's embedded font, and `save()` writes the subsets, widths and ToUnicode maps. The
-    split of a string is cached per document (the same labels and sentences recur in every letter).
+    measures every string again and formats numbers in pure Python, and its page objects cost as
+    much to write as the drawing. ReportLab still owns the fonts: `splitString` assigns each
+    character to a subset of the document's embedded font, and `save()` writes the subsets, widths
+    and ToUnicode maps (a document without pages: `letters.pdfmerge` writes the pages). The split
+    of a string is cached per document (the same labels and sentences recur in every letter).
     """
 
     def __init__(self, canvas: Canvas):
@@ -130,19 +133,19 @@ class Painter:
         self._fonts: dict[str, object] = {}
         self._tm: dict[tuple[float, float], str] = {}
 
-    def letter(self, composed: Composed) -> int:
-        """Draw the pages of one letter; returns their number. Blank backs are added by the merge."""
+    def letter(self, composed: Composed) -> list[bytes]:
+        """The compressed content stream of each page of one letter. Page objects are written by
+        the merge (`letters.pdfmerge`), which also adds the blank backs."""
         pages = composed.pages
         n = len(pages)
         letter_id = composed.letter.letter_id
-        c = self.c
+        out = []
         for p in pages:
             payload = f"{QR_PREFIX}{letter_id}|{p.number}/{n}".encode("utf-8")
             qr = stamp_for(payload).pdf_ops(payload, Geometry.QR_X * MM, Geometry.QR_BOTTOM * MM,
                                             Geometry.QR_MODULE * MM)
-            c.addLiteral(self.page_ops(p) + "\n" + qr)
-            c.showPage()
-        return n
+            out.append(zlib.compress((self.page_ops(p) + "\n" + qr).encode("ascii"), ZLIB_LEVEL))
+        return out
 
     def _runs(self, face, text: str) -> list[tuple[str, str]]:
         key = (face.name, text)
@@ -205,44 +208,60 @@ def _composer(templates_dir) -> Composer:
     return composer
 
 
-def render_part(letters: list[Letter], path: Path, title: str, duplex: bool = True, templates_dir=None,
-                tick=None) -> tuple[list[tuple], list[Rejected], int]:
-    """Render `letters` into one PDF at `path`. Returns (letter, recipient, page_count, content_pages)
-    per printed letter in order, the refused letters, and the number of pages the canvas wrote."""
+@dataclass
+class PartResult:
+    """One part of a batch: fonts in `fonts_pdf`, page contents back to back in `streams`."""
+
+    letters: int  # letters handed in (printed or refused)
+    fonts_pdf: str | None
+    streams: str | None
+    stream_lengths: list[int]
+    letter_pages: list[int]  # content pages of each printed letter, in order
+    stubs: list[dict]  # manifest fields of each printed letter, in order
+    rejected: list[Rejected]
+
+
+def render_part(letters: list[Letter], stem: Path, title: str, templates_dir=None, tick=None) -> PartResult:
+    """Compose and draw `letters` into `<stem>.fonts.pdf` and `<stem>.streams`."""
     composer = _composer(templates_dir)
-    records: list[tuple] = []
-    rejected: list[Rejected] = []
-    canvas = None
-    with _plain_streams():
+    stem = Path(stem)
+    fonts_pdf, streams = stem.with_name(stem.name + ".fonts.pdf"), stem.with_name(stem.name + ".streams")
+    result = PartResult(len(letters), None, None, [], [], [], [])
+    canvas = painter = fh = None
+    try:
         for i, letter in enumerate(letters):
             try:
                 composed = composer.compose(letter)
             except Refused as exc:
-                rejected.append(Rejected(letter.letter_id, letter.loan_id, letter.customer_id, str(exc)))
+                result.rejected.append(Rejected(letter.letter_id, letter.loan_id, letter.customer_id, str(exc)))
             else:
                 if canvas is None:
-                    canvas = new_canvas(path, title, composer.layout_for(letter.language).fonts.regular.name)
+                    canvas = new_canvas(fonts_pdf, title, composer.layout_for(letter.language).fonts.regular.name)
                     painter = Painter(canvas)
-                content = painter.letter(composed)
-                pages = content + 1 if duplex and content % 2 else content
-                records.append((letter, composed.recipient, pages, content))
+                    fh = open(streams, "wb")
+                contents = painter.letter(composed)
+                for data in contents:
+                    fh.write(data)
+                    result.stream_lengths.append(len(data))
+                result.letter_pages.append(len(contents))
+                result.stubs.append(_manifest_stub(letter, composed.recipient))
             if tick is not None and (i + 1) % 50 == 0:
                 tick(50)
         if tick is not None and len(letters) % 50:
             tick(len(letters) % 50)
-        written = 0
-        if canvas is not None:
-            written = canvas.getPageNumber() - 1
+    finally:
+        if fh is not None:
+            fh.close()
+    if canvas is not None:
+        with _plain_streams():
             canvas.save()
-    return records, rejected, written
+        result.fonts_pdf, result.streams = str(fonts_pdf), str(streams)
+    return result
 
 
-def _part_worker(task):
-    letters, path, title, duplex, templates_dir = task
-    records, rejected, written = render_part(letters, Path(path), title, duplex, templates_dir)
-    # send back only what the manifest needs (letters are large to pickle back)
-    slim = [(_manifest_stub(letter, recipient), pages, content) for letter, recipient, pages, content in records]
-    return len(letters), slim, rejected, written
+def _part_worker(task) -> tuple[str, int, PartResult]:
+    name, index, letters, stem, templates_dir = task
+    return name, index, render_part(letters, Path(stem), name, templates_dir)
 
 
 def _manifest_stub(letter: Letter, recipient) -> dict:
@@ -260,115 +279,104 @@ def _manifest_stub(letter: Letter, recipient) -> dict:
     }
 
 
-# --- a batch -------------------------------------------------------------------------------------
+# --- batches -------------------------------------------------------------------------------------
 def render_batch(letters, out_dir, batch_name: str, progress: bool = True, *, workers: int | None = None,
-                 duplex: bool = True, templates_dir=None, pool=None) -> BatchResult:
+                 duplex: bool = True, templates_dir=None) -> BatchResult:
     """Render one batch of letters into `out_dir/<batch_name>.pdf` with its manifest and totals.
 
     All letters must share template, language and delivery class. Duplicate letter ids are refused
-    after the first. `workers` defaults to the number of CPUs (at most 2 on the reference machine);
-    batches under PART_MIN_LETTERS render in this process.
+    after the first. `workers` defaults to the number of CPUs, at most 2; a batch under
+    PART_MIN_LETTERS renders in this process.
     """
-    started = time.perf_counter()
     letters = list(letters)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     keys = {letter.batch_key for letter in letters}
     if len(keys) > 1:
         raise ValueError(f"batch {batch_name} mixes {sorted(keys)}; use group_batches()")
-    seen: set[str] = set()
-    unique, rejected = [], []
-    for letter in letters:
-        if letter.letter_id in seen:
-            rejected.append(Rejected(letter.letter_id, letter.loan_id, letter.customer_id,
-                                     "duplicate letter_id in batch"))
-            continue
-        seen.add(letter.letter_id)
-        unique.append(letter)
-    result = BatchResult(batch_name, None, None, None, rejected=rejected)
-    workers = workers or min(2, os.cpu_count() or 1)
-    tmp = out_dir / f".{batch_name}.parts"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    bar = _bar(len(letters), batch_name, progress)
-    try:
-        bar.update(len(rejected))
-        chunks = _chunks(unique, workers)
-        part_paths = [tmp / f"part-{k:04d}.pdf" for k in range(len(chunks))]
-        stubs: list[tuple] = []
-        part_counts: list[list[int]] = []
-        written = 0
-        if len(chunks) == 1 or workers == 1:
-            for chunk, path in zip(chunks, part_paths):
-                records, rej, pages = render_part(chunk, path, batch_name, duplex, templates_dir, tick=bar.update)
-                stubs += [(_manifest_stub(le, rc), pg, ct) for le, rc, pg, ct in records]
-                part_counts.append([ct for _, _, _, ct in records])
-                result.rejected += rej
-                written += pages
-        else:
-            tasks = [(chunk, str(path), batch_name, duplex, templates_dir) for chunk, path in zip(chunks, part_paths)]
-            own_pool = pool is None
-            if own_pool:
-                pool = multiprocessing.get_context("spawn").Pool(workers)
-            try:
-                for n, slim, rej, pages in pool.imap(_part_worker, tasks):
-                    stubs += slim
-                    part_counts.append([ct for _, _, ct in slim])
-                    result.rejected += rej
-                    written += pages
-                    bar.update(n)
-            finally:
-                if own_pool:
-                    pool.close()
-                    pool.join()
-        parts = [p for p in part_paths if p.exists()]
-        if stubs:
-            _publish(result, out_dir, batch_name, parts, [c for c in part_counts if c], stubs, written, duplex, tmp)
-    finally:
-        bar.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    result.seconds = time.perf_counter() - started
-    return result
+    return _render({batch_name: letters}, out_dir, progress, workers, duplex, templates_dir)[batch_name]
 
 
 def render_batches(letters, out_dir, progress: bool = True, *, workers: int | None = None, duplex: bool = True,
                    templates_dir=None) -> dict[str, BatchResult]:
-    """Group `letters` into batches and render each; one worker pool serves all batches."""
-    groups = group_batches(letters)
+    """Group `letters` into batches (`group_batches`) and render them all: the parts of every batch
+    share one pool of worker processes, and each batch is published as soon as its parts are done."""
+    return _render(group_batches(letters), out_dir, progress, workers, duplex, templates_dir)
+
+
+def _render(groups: dict[str, list[Letter]], out_dir, progress, workers, duplex, templates_dir) -> dict[str, BatchResult]:
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or min(2, os.cpu_count() or 1)
-    big = any(len(g) >= PART_MIN_LETTERS for g in groups.values())
-    pool = multiprocessing.get_context("spawn").Pool(workers) if workers > 1 and big else None
+    total = sum(len(g) for g in groups.values())
+    results: dict[str, BatchResult] = {}
+    tasks = []
+    pending: dict[str, list] = {}
+    tmp = out_dir / ".letters-parts"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    parallel = workers > 1 and total >= PART_MIN_LETTERS
+    size = max(PART_MIN_LETTERS // 2, min(PART_MAX_LETTERS, -(-total // (workers * 4)))) if parallel else total
+    for name, letters in groups.items():
+        seen: set[str] = set()
+        unique, dups = [], []
+        for letter in letters:
+            if letter.letter_id in seen:
+                dups.append(Rejected(letter.letter_id, letter.loan_id, letter.customer_id, "duplicate letter_id in batch"))
+                continue
+            seen.add(letter.letter_id)
+            unique.append(letter)
+        results[name] = BatchResult(name, None, None, None, rejected=dups)
+        chunks = [unique[i:i + size] for i in range(0, len(unique), size)] if unique else []
+        pending[name] = [None] * len(chunks)
+        for k, chunk in enumerate(chunks):
+            tasks.append((name, k, chunk, str(tmp / f"{name}.{k:04d}"), templates_dir))
+    bar = _bar(total, "letters", progress)
     try:
-        return {name: render_batch(group, out_dir, name, progress, workers=workers, duplex=duplex,
-                                   templates_dir=templates_dir, pool=pool)
-                for name, group in groups.items()}
+        bar.update(sum(len(r.rejected) for r in results.values()))
+
+        def done(name: str, index: int, part: PartResult, ticked: bool = False) -> None:
+            if not ticked:
+                bar.update(part.letters)
+            pending[name][index] = part
+            if all(p is not None for p in pending[name]):
+                _publish(results[name], out_dir, name, pending.pop(name), duplex, tmp)
+
+        for name in [n for n, parts in pending.items() if not parts]:
+            pending.pop(name)
+        if parallel and len(tasks) > 1:
+            with multiprocessing.get_context("spawn").Pool(workers) as pool:
+                for name, index, part in pool.imap_unordered(_part_worker, tasks):
+                    done(name, index, part)
+        else:
+            for name, index, chunk, stem, tdir in tasks:
+                done(name, index, render_part(chunk, Path(stem), name, tdir, tick=bar.update), ticked=True)
     finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
+        bar.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    for r in results.values():
+        r.seconds = elapsed
+    return results
 
 
-def _chunks(letters: list[Letter], workers: int) -> list[list[Letter]]:
-    n = len(letters)
-    if workers <= 1 or n < PART_MIN_LETTERS:
-        return [letters]
-    count = max(workers, -(-n // PART_MAX_LETTERS))
-    count = -(-count // workers) * workers  # a multiple of the workers keeps both busy to the end
-    size = -(-n // count)
-    return [letters[i:i + size] for i in range(0, n, size)]
-
-
-def _publish(result: BatchResult, out_dir: Path, name: str, parts: list[Path], part_counts: list[list[int]],
-             stubs: list[tuple], written: int, duplex: bool, tmp: Path) -> None:
-    pdf_tmp = tmp / "merged.pdf"
-    pages = merge(parts, pdf_tmp, title=name, duplex=duplex, letter_pages=[c for c in part_counts])
-    if pages != sum(p for _, p, _ in stubs) or sum(map(sum, part_counts)) != written:
-        raise RuntimeError(f"batch {name}: page counts of parts, merged file and manifest disagree")
+def _publish(result: BatchResult, out_dir: Path, name: str, parts: list[PartResult], duplex: bool, tmp: Path) -> None:
+    stubs, counts = [], []
+    for part in parts:
+        result.rejected += part.rejected
+        stubs += part.stubs
+        counts += part.letter_pages
+    printed = [p for p in parts if p.fonts_pdf]
+    if not printed:
+        return
+    pdf_tmp = tmp / f"{name}.pdf"
+    pages = merge([MergePart(p.fonts_pdf, p.streams, p.stream_lengths, p.letter_pages) for p in printed], pdf_tmp,
+                  title=name, duplex=duplex)
     rows = []
     page_start = 1
     amounts: dict[str, Decimal] = {}
     sheets = 0
-    for stub, page_count, content in stubs:
+    for stub, content in zip(stubs, counts):
+        page_count = content + 1 if duplex and content % 2 else content
         s = page_count // 2 if duplex else page_count
         row = dict(stub)
         row.update(page_start=page_start, page_count=page_count, content_pages=content, sheets=s)
@@ -377,7 +385,7 @@ def _publish(result: BatchResult, out_dir: Path, name: str, parts: list[Path], p
         sheets += s
         amounts[stub["currency"]] = amounts.get(stub["currency"], Decimal("0")) + stub["amount"]
     if page_start - 1 != pages:
-        raise RuntimeError(f"batch {name}: manifest counts {page_start - 1} pages, the PDF has {pages}")
+        raise RuntimeError(f"batch {name}: the manifest counts {page_start - 1} pages, the PDF has {pages}")
     buf = io.StringIO(newline="")
     w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
     w.writeheader()
@@ -389,11 +397,12 @@ def _publish(result: BatchResult, out_dir: Path, name: str, parts: list[Path], p
     os.replace(pdf_tmp, pdf_path)
     _write_atomic(manifest_path, manifest_bytes)
     first = rows[0]
+    content_pages = sum(counts)
     totals = {
         "batch": name, "template": first["template"], "language": first["language"], "delivery": first["delivery"],
-        "duplex": duplex, "letters": len(rows), "pages": pages, "sheets": sheets,
-        "content_pages": sum(r["content_pages"] for r in rows), "blank_pages": pages - sum(r["content_pages"] for r in rows),
-        "amount": {cur: str(v) for cur, v in sorted(amounts.items())}, "rejected": len(result.rejected),
+        "duplex": duplex, "letters": len(rows), "pages": pages, "sheets": sheets, "content_pages": content_pages,
+        "blank_pages": pages - content_pages, "amount": {cur: str(v) for cur, v in sorted(amounts.items())},
+        "rejected": len(result.rejected),
         "files": {pdf_path.name: _sha256(pdf_path), manifest_path.name: hashlib.sha256(manifest_bytes).hexdigest()},
     }
     _write_atomic(totals_path, (json.dumps(totals, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
