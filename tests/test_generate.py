@@ -266,3 +266,11 @@ def test_gbk_file_is_declared_and_decodes_only_as_gbk(faulted: Path, ground_trut
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     assert "customer_id" in data.decode("gbk")
+
+
+def test_faults_leave_the_rest_of_the_extract_as_it_was(landing: Path, faulted: Path, ground_truth: pd.DataFrame):
+    damaged = set(zip(ground_truth["as_of_date"], ground_truth["file"]))
+    for folder in _folders(landing):
+        for name in ("installments.csv", "payments.csv", "contact_attempts.csv", "flags.csv", "agents.csv"):
+            if (folder.name, name) not in damaged:
+                assert (folder / name).read_bytes() == (faulted / folder.name / name).read_bytes(), (folder.name, name)

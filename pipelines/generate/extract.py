@@ -134,7 +134,7 @@ def _delivered(book: Book, events: str, delivery: str, day: int, initial: bool) 
 
 def _payments(book: Book, ids: _Ids, day: int, initial: bool) -> pa.Table:
     p = _delivered(book, "payments", "payment_delivery", day, initial)
-    reversal = np.flatnonzero(p["reverses"] > 0)
+    reversal = np.flatnonzero(p["reverses"] >= 0)
     reversed_ids = ids.events("P", p["loan"][reversal], p["reverses"][reversal])
     position = np.full(len(p["loan"]), -1)
     position[reversal] = np.arange(len(reversal))

@@ -141,7 +141,8 @@ class Faults:
 
         persons = np.unique(owner[dup])                              # serials of duplicated persons
         rows = np.searchsorted(extract.customer + 1, persons)        # their master rows (customers are sorted)
-        copies = customers.take(pa.array(rows)).set_column(0, "customer_id", customer_ids(DUPLICATE_ID_BASE + persons))
+        copies = (extract.tables["customers"].take(pa.array(rows))     # as the person is, without other faults
+                  .set_column(0, "customer_id", customer_ids(DUPLICATE_ID_BASE + persons)))
         self._note(as_of, "customers.csv", "duplicate_person", copies["customer_id"].to_pylist(), "customer_id",
                    customer_ids(persons).to_pylist(), copies["customer_id"].to_pylist())
         return pa.concat_tables([customers, copies]), loans, dup | orphan

@@ -92,24 +92,19 @@ class Life:
 def lifecycle(rng: np.random.Generator, loans: Loans) -> Life:
     n = len(loans.disbursed)
     original = annuity(loans.principal, loans.rate_bp, loans.months, loans.fee, loans.disbursed)
-    starts = offsets(loans.months)
-    k = np.arange(len(original.loan)) - starts[original.loan]
+    k = np.arange(len(original.loan)) - offsets(loans.months)[original.loan]
 
     # Where payments stop: a drawn default, or the customer's death or bankruptcy.
     due_before_stop = np.bincount(original.loan, original.due <= loans.stop_day[original.loan], minlength=n)
     stop = np.minimum(behaviour.default_row(rng, loans.segment, loans.months), due_before_stop.astype(np.int32))
     paid = behaviour.pay_days(rng, original.loan, original.due, loans.segment[original.loan],
                               k >= stop[original.loan], previous(original.due, original.loan, loans.disbursed))
-
-    # Restructuring: a defaulted loan's unpaid principal moves to a new, longer schedule (the
-    # overdue interest is waived), numbered on from the first unpaid instalment.
-    stop_row = starts + np.minimum(stop, loans.months - 1)
-    last_paid = np.where(stop > 0, paid[np.maximum(stop_row - 1, 0)], loans.disbursed)
-    since = original.due[stop_row]
-    restructure_on = np.maximum(since + rng.integers(*RESTRUCTURE_AFTER_DAYS, n, endpoint=True), last_paid + 1)
-    restructured = ((stop < loans.months) & (rng.random(n) < RESTRUCTURE_SHARE) & (loans.stop_day == NEVER)
-                    & (restructure_on <= since + RESTRUCTURE_LATEST_DPD))
+    restructure_on, last_paid = _restructuring(rng, loans, original, stop, paid)
+    restructured = restructure_on < NEVER
     rs = np.flatnonzero(restructured)
+
+    # The new schedule: the unpaid principal (overdue interest is waived) over the remaining
+    # months plus an extension, numbered on from the first unpaid instalment.
     unpaid_principal = np.bincount(original.loan, np.where(k >= stop[original.loan], original.principal, 0),
                                    minlength=n).astype(np.int64)
     new_months = loans.months[rs] - stop[rs] + rng.choice(RESTRUCTURE_EXTENSION_MONTHS, len(rs))
@@ -132,16 +127,31 @@ def lifecycle(rng: np.random.Generator, loans: Loans) -> Life:
     both = concat([old, replacement])
     order = np.argsort(both.loan, kind="stable")     # the replacement rows follow the loan's old rows
     rows = take(both, order)
+    position = np.empty(len(order), np.int64)
+    position[order] = np.arange(len(order))
     # The superseded instalment that was oldest overdue when the loan was restructured.
     restructure_spell_row = np.zeros(len(order), bool)
-    restructure_spell_row[np.argsort(order)[np.flatnonzero(superseded & (k == stop[original.loan]))]] = True
+    restructure_spell_row[position[np.flatnonzero(superseded & (k == stop[original.loan]))]] = True
 
-    outcome = _outcome(rng, rows, n, restructured, restructure_on)
+    outcome = _outcome(rng, rows, n, restructure_on)
     return Life(outcome, rows, _spells(rows, outcome, restructure_spell_row, last_paid, n))
 
 
-def _outcome(rng: np.random.Generator, rows: Rows, n: int, restructured: np.ndarray,
-             restructure_on: np.ndarray) -> Outcome:
+def _restructuring(rng: np.random.Generator, loans: Loans, original: Schedule, stop: np.ndarray,
+                   paid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Day some defaulted loans get a new schedule (NEVER for the others), in the middle stage
+    and after the last instalment paid; also returns that last payment day (or the disbursement)."""
+    n = len(stop)
+    stop_row = offsets(loans.months) + np.minimum(stop, loans.months - 1)
+    last_paid = np.where(stop > 0, paid[np.maximum(stop_row - 1, 0)], loans.disbursed)
+    since = original.due[stop_row]
+    day = np.maximum(since + rng.integers(*RESTRUCTURE_AFTER_DAYS, n, endpoint=True), last_paid + 1)
+    chosen = ((stop < loans.months) & (rng.random(n) < RESTRUCTURE_SHARE) & (loans.stop_day == NEVER)
+              & (day <= since + RESTRUCTURE_LATEST_DPD))
+    return np.where(chosen, day, NEVER).astype(np.int32), last_paid
+
+
+def _outcome(rng: np.random.Generator, rows: Rows, n: int, restructure_on: np.ndarray) -> Outcome:
     final = rows.valid_to == NEVER
     unpaid = np.flatnonzero(final & (rows.paid_on == NEVER))
     default_row = np.full(n, len(rows.loan), np.int64)
@@ -158,7 +168,7 @@ def _outcome(rng: np.random.Generator, rows: Rows, n: int, restructured: np.ndar
     np.maximum.at(maturity_original, rows.loan[original], rows.due[original])
     write_off = default_due + WRITE_OFF_DPD + rng.integers(0, WRITE_OFF_LAG_DAYS, n)
     return Outcome(
-        restructured_on=np.where(restructured, restructure_on, NEVER).astype(np.int32),
+        restructured_on=restructure_on,
         written_off_on=np.where(defaulted, write_off, NEVER).astype(np.int32),
         closed_on=np.where(defaulted, NEVER, last_paid).astype(np.int32),
         maturity_original=maturity_original, maturity=maturity, default_row=default_row, default_due=default_due,

@@ -15,7 +15,7 @@ import numpy as np
 from .arrays import concat, order_by, previous, rank_within, take
 from .dates import NEVER
 from .events import Delivery, deliver
-from .lifecycle import Life
+from .lifecycle import Life, Rows
 
 CHANNELS = ("bank_transfer", "card", "cash", "agency")
 CHANNEL_WEIGHTS = np.array([0.45, 0.35, 0.12, 0.08])
@@ -60,7 +60,8 @@ def _booked(rng: np.random.Generator, value_day: np.ndarray, channel: np.ndarray
     return (value_day + lag).astype(np.int32), (low + rng.random(n) * (high - low)).astype(np.int32)
 
 
-def _rows(loan, value_day, amount, channel, reverses=None) -> Payments:
+def _rows(loan: np.ndarray, value_day: np.ndarray, amount: np.ndarray, channel: np.ndarray,
+          reverses: np.ndarray | None = None) -> Payments:
     """Payments before booking and numbering; `reverses` holds positions within the same batch."""
     n = len(loan)
     return Payments(loan=loan.astype(np.int64), seq=np.zeros(n, np.int32), value_day=value_day.astype(np.int32),
@@ -70,6 +71,7 @@ def _rows(loan, value_day, amount, channel, reverses=None) -> Payments:
 
 
 def make_payments(rng: np.random.Generator, life: Life, disbursed: np.ndarray) -> tuple[Payments, Delivery, PartPaid]:
+    """Every payment and reversal of these loans' lives, numbered per loan in booking order."""
     rows = life.rows
     final = rows.valid_to == NEVER
     n_loans = len(disbursed)
@@ -77,7 +79,7 @@ def make_payments(rng: np.random.Generator, life: Life, disbursed: np.ndarray) -
     floor[final] = np.maximum(previous(rows.paid_on[final], rows.loan[final], np.full(n_loans, -NEVER, np.int32)),
                               disbursed[rows.loan[final]] + 1)
     paid = np.flatnonzero(final & (rows.paid_on < NEVER))
-    loan, day, amount = rows.loan[paid], rows.paid_on[paid], rows.amount[paid]
+    loan, day, amount, floor = rows.loan[paid], rows.paid_on[paid], rows.amount[paid], floor[paid]
     late = day - rows.due[paid]
     channel = rng.choice(len(CHANNELS), len(paid), p=CHANNEL_WEIGHTS)
     channel = np.where((late > VERY_LATE_DAYS) & (rng.random(len(paid)) < 0.5), CHANNELS.index("agency"), channel)
@@ -87,12 +89,12 @@ def make_payments(rng: np.random.Generator, life: Life, disbursed: np.ndarray) -
 
     settling = _rows(loan, day, np.where(split, 0, amount), channel)   # the payment that settles the row
     s = np.flatnonzero(split)
-    part_day = np.maximum(day[s] - rng.integers(1, 21, len(s)), floor[paid][s])
+    part_day = np.maximum(day[s] - rng.integers(1, 21, len(s)), floor[s])
     part_amount = np.clip(np.rint(amount[s] * rng.uniform(0.2, 0.8, len(s))), 1, amount[s] - 1).astype(np.int64)
     settling.amount[s] = amount[s] - part_amount
     first_parts = _rows(loan[s], part_day, part_amount, channel[s])
     b = np.flatnonzero(bounced)
-    bounce_day = np.maximum(day[b] - rng.integers(2, 11, len(b)), floor[paid][b])
+    bounce_day = np.maximum(day[b] - rng.integers(2, 11, len(b)), floor[b])
     bounced_rows = _rows(loan[b], bounce_day, amount[b], channel[b])
     reversals = _rows(loan[b], bounce_day, amount[b], channel[b], reverses=np.arange(len(b)))
     recoveries = _recoveries(rng, life, rows)
@@ -118,7 +120,7 @@ def make_payments(rng: np.random.Generator, life: Life, disbursed: np.ndarray) -
     return payments, deliver(rng, payments.booked_day), part
 
 
-def _recoveries(rng: np.random.Generator, life: Life, rows) -> Payments:
+def _recoveries(rng: np.random.Generator, life: Life, rows: Rows) -> Payments:
     """Small payments on defaulted loans between the default and 90 days after the write-off."""
     written_off = np.flatnonzero(life.outcome.written_off_on < NEVER)
     count = rng.choice(len(RECOVERY_COUNTS), len(written_off), p=RECOVERY_COUNTS)
