@@ -171,14 +171,17 @@ delivered_calls as (
 
 scheduled_calls as (
 
-    -- earlier nights' call entries in the 7 days, counted at their attempt allowance unless the
-    -- delivered history already shows calls about the debt in their window
+    -- last night's call entries (for D: D's extract may not hold all their attempts yet, e.g. an
+    -- evening window abroad that ends after the lender's day) count at their attempt allowance
+    -- unless the delivered history already shows calls about the debt in their window; entries of
+    -- older nights are covered by the extracts, so the delivered calls above count them
     select l.loan_id, sum(coalesce(h.max_attempts, 1)) as calls
     from loans l
     inner join {{ ref('int_contact__log_history') }} h
         on h.loan_id = l.loan_id
         and h.channel = 'call'
         and h.scheduled_before > l.lookback_start_utc
+        and h.as_of_date >= {{ dbt.dateadd('day', -1, as_of_date()) }}
     where not exists (
         select 1 from calls c
         where c.loan_id = h.loan_id
