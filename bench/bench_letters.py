@@ -28,7 +28,7 @@ from letters.render import render_batches  # noqa: E402
 from letters.sample import sample_letters  # noqa: E402
 
 
-def bare_engine(args) -> tuple[float, int]:
+def bare_engine(args) -> tuple[float, int, float]:
     """Lay out `letters` (untimed), then time a plain canvas drawing the same strings."""
     letters, path = args
     from reportlab import rl_config
@@ -43,7 +43,7 @@ def bare_engine(args) -> tuple[float, int]:
         pages += [[(x * MM, (Geometry.PAGE_H - y) * MM, face.name, size, text) for x, y, face, size, text, _ in p.texts]
                   for p in composer.compose(letter).pages]
     rl_config.useA85 = 0  # same stream encoding as the pipeline (Flate only)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     c = Canvas(str(path), pagesize=A4, pageCompression=1, invariant=1,
                initialFontName=composer.layout_for(letters[0].language).fonts.regular.name)
     for items in pages:
@@ -52,7 +52,7 @@ def bare_engine(args) -> tuple[float, int]:
             c.drawString(x, y, text)
         c.showPage()
     c.save()
-    return time.perf_counter() - started, len(pages)
+    return time.perf_counter() - started, len(pages), time.process_time() - cpu
 
 
 def main() -> None:
@@ -82,8 +82,9 @@ def main() -> None:
     tasks = [(half, args.workdir / f"bare-{i}.pdf") for i, half in enumerate(halves)]
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         bare = pool.map(bare_engine, tasks)
-    bare_time = max(t for t, _ in bare)
-    bare_pages = sum(n for _, n in bare)
+    bare_time = max(t for t, _, _ in bare)
+    bare_pages = sum(n for _, n, _ in bare)
+    bare_cpu = sum(c for _, _, c in bare)
     load_after = os.getloadavg()[0]
 
     print(f"letters                     {args.letters:>10,}  in {len(results)} batches, {printed:,} printed, "
@@ -95,6 +96,11 @@ def main() -> None:
           f"{bare_pages / bare_time:>8,.0f} content pages/s")
     print(f"print files / bare engine   {elapsed / bare_time:>8.2f} x the time "
           f"({bare_time / elapsed:.0%} of the bare engine's speed)")
+    n = args.letters
+    print(f"CPU per letter              {cpu / n * 1e3:>8.2f} ms print files, {bare_cpu / n * 1e3:.2f} ms bare engine "
+          f"(ratio {cpu / bare_cpu:.2f})")
+    print(f"capacity of {args.workers} idle cores     {args.workers * n / cpu:>10,.0f} letters/s print files, "
+          f"{args.workers * n / bare_cpu:,.0f} bare engine (from CPU time; a shared machine slows the wall clock)")
     print(f"load average (1 min)        {load_before:>8.1f} before, {load_after:.1f} after, on {os.cpu_count()} CPUs")
 
 
