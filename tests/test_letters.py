@@ -370,3 +370,37 @@ def test_sample_mix_renders_without_refusals(tmp_path):
     results = render_batches(sample_letters(120, seed=3), tmp_path, progress=False, workers=1)
     assert sum(r.letters for r in results.values()) == 120
     assert not [r for res in results.values() for r in res.rejected]
+
+
+def test_templates_run_sandboxed_with_strict_undefined():
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    from letters.templating import Templates
+
+    env = Templates().env
+    letter = sample_letter("first_reminder", "en", seq=1)
+    with pytest.raises(SecurityError):
+        env.from_string("{{ letter.__class__ }}").render(letter=letter)
+    with pytest.raises(SecurityError):
+        env.from_string("{{ letter.recipient.normalised.__globals__ }}").render(letter=letter)
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ letter.no_such_field }}").render(letter=letter)
+    assert env.from_string("{{ letter.recipient.name }}").render(letter=letter) == letter.recipient.name
+
+
+def test_a_template_error_refuses_the_letter_with_the_reason(tmp_path):
+    import shutil
+
+    custom = tmp_path / "templates"
+    shutil.copytree(TEMPLATE_DIR, custom)
+    page = custom / "en" / "first_reminder.j2"
+    page.write_text(page.read_text().replace("{{ letter.dpd }}", "{{ letter.extra.campaign }}"))
+    letter = sample_letter("first_reminder", "en", seq=1)
+    result = render_batch([letter], tmp_path / "out", "first_reminder-en-standard", progress=False, workers=1,
+                          templates_dir=custom)
+    assert result.pdf is None
+    assert result.rejected[0].reason.startswith("template en/first_reminder:") and "campaign" in result.rejected[0].reason
+    ok = replace(letter, extra={"campaign": "Q4"})
+    result = render_batch([ok], tmp_path / "out", "first_reminder-en-standard", progress=False, workers=1,
+                          templates_dir=custom)
+    assert result.letters == 1 and "Q4" in PdfReader(result.pdf).pages[0].extract_text()
