@@ -14,8 +14,10 @@ full-width digit, an upper-case domain) and never enough to identify the person:
 """
 from __future__ import annotations
 
+import json
 import math
 import re
+from datetime import datetime
 from typing import Any
 
 # Columns holding personal data, per landing file, and how each is masked.
@@ -27,6 +29,11 @@ PII_COLUMNS: dict[str, dict[str, str]] = {
     "agents": {"full_name": "name"},
     "flags": {"note": "text"},
 }
+
+SAMPLE_SIZE = 20     # unexpected values kept (masked) per expectation in results and Data Docs
+KEEP = ("element_count", "unexpected_count", "unexpected_percent", "missing_count", "missing_percent",
+        "unexpected_percent_total", "unexpected_percent_nonmissing", "observed_value", "details",
+        "unexpected_index_column_names")
 
 _SEPARATOR = re.compile(r"(\s+)")
 
@@ -99,3 +106,47 @@ def mask(kind: str | None, value: Any) -> Any:
 
 def column_kind(file: str, column: str | None) -> str | None:
     return PII_COLUMNS.get(file, {}).get(column or "")
+
+
+# --- GX results ---------------------------------------------------------------------------------
+
+def _columns_of(config) -> list[str]:
+    kwargs = config.kwargs
+    if kwargs.get("column"):
+        return [kwargs["column"]]
+    if kwargs.get("column_list"):
+        return list(kwargs["column_list"])
+    return [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c]
+
+
+def _mask_value(file: str, columns: list[str], value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: mask(column_kind(file, k), v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and len(columns) > 1:
+        return [mask(column_kind(file, c), v) for c, v in zip(columns, value)]
+    return mask(column_kind(file, columns[0] if columns else None), value)
+
+
+def mask_result(asset: str, config, result: dict) -> dict:
+    """A copy of a GX result dict with personal data masked and the full lists dropped."""
+    file = asset if asset in PII_COLUMNS else ""
+    columns = _columns_of(config)
+    masked = {k: v for k, v in result.items() if k in KEEP}
+    if "partial_unexpected_list" in result:
+        masked["partial_unexpected_list"] = [_mask_value(file, columns, v)
+                                             for v in result["partial_unexpected_list"][:SAMPLE_SIZE]]
+    if "partial_unexpected_counts" in result:
+        masked["partial_unexpected_counts"] = [{"value": _mask_value(file, columns, c["value"]), "count": c["count"]}
+                                               for c in result["partial_unexpected_counts"][:SAMPLE_SIZE]]
+    if "partial_unexpected_index_list" in result:
+        masked["partial_unexpected_index_list"] = [_mask_value(file, columns, v)
+                                                   for v in result["partial_unexpected_index_list"][:SAMPLE_SIZE]]
+    return json.loads(json.dumps(masked, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

@@ -7,7 +7,6 @@ store, where each is replaced by its masked copy before Data Docs are built.
 """
 from __future__ import annotations
 
-import json
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -24,13 +23,9 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
-from data_quality import masking, suites
+from data_quality import suites
+from data_quality.masking import SAMPLE_SIZE, mask_result
 
-SAMPLE_SIZE = 20          # unexpected values kept (masked) per expectation in results and docs
-STORED_SAMPLE = 5         # of which stored in quality.validation_results.sample
-KEEP = ("element_count", "unexpected_count", "unexpected_percent", "missing_count", "missing_percent",
-        "unexpected_percent_total", "unexpected_percent_nonmissing", "observed_value", "details",
-        "unexpected_index_column_names")
 INDEX_COLUMNS = {"customers_continuity": "customer_id", "loans_continuity": "loan_id", "files": "file_name"}
 
 
@@ -71,48 +66,6 @@ def _expectation_label(config) -> str:
     if isinstance(target, (list, tuple)):
         target = ",".join(target)
     return f"{config.type}({target})"
-
-
-def _columns_of(config) -> list[str]:
-    kwargs = config.kwargs
-    if kwargs.get("column"):
-        return [kwargs["column"]]
-    if kwargs.get("column_list"):
-        return list(kwargs["column_list"])
-    return [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c]
-
-
-def _mask_value(file: str, columns: list[str], value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: masking.mask(masking.column_kind(file, k), v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)) and len(columns) > 1:
-        return [masking.mask(masking.column_kind(file, c), v) for c, v in zip(columns, value)]
-    return masking.mask(masking.column_kind(file, columns[0] if columns else None), value)
-
-
-def mask_result(asset: str, config, result: dict) -> dict:
-    """A copy of a GX result dict with personal data masked and the full lists dropped."""
-    file = asset if asset in masking.PII_COLUMNS else ""
-    columns = _columns_of(config)
-    masked = {k: v for k, v in result.items() if k in KEEP}
-    if "partial_unexpected_list" in result:
-        masked["partial_unexpected_list"] = [_mask_value(file, columns, v)
-                                             for v in result["partial_unexpected_list"][:SAMPLE_SIZE]]
-    if "partial_unexpected_counts" in result:
-        masked["partial_unexpected_counts"] = [{"value": _mask_value(file, columns, c["value"]), "count": c["count"]}
-                                               for c in result["partial_unexpected_counts"][:SAMPLE_SIZE]]
-    if "partial_unexpected_index_list" in result:
-        masked["partial_unexpected_index_list"] = [_mask_value(file, columns, v)
-                                                   for v in result["partial_unexpected_index_list"][:SAMPLE_SIZE]]
-    return json.loads(json.dumps(masked, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
 
 
 class Validation:
