@@ -404,3 +404,11 @@ def test_a_template_error_refuses_the_letter_with_the_reason(tmp_path):
     result = render_batch([ok], tmp_path / "out", "first_reminder-en-standard", progress=False, workers=1,
                           templates_dir=custom)
     assert result.letters == 1 and "Q4" in PdfReader(result.pdf).pages[0].extract_text()
+
+
+def test_a_rerun_gives_the_same_bytes(tmp_path):
+    letters = [sample_letter("formal_demand", "en", seq=i) for i in range(1, 11)]
+    first = render_batch(letters, tmp_path / "a", "formal_demand-en-standard", progress=False, workers=1)
+    again = render_batch(letters, tmp_path / "b", "formal_demand-en-standard", progress=False, workers=1)
+    for name in (first.pdf.name, first.manifest.name, first.totals.name):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
