@@ -94,7 +94,8 @@ def test_more_days_leave_earlier_days_unchanged(landing: Path, tmp_path: Path):
 
 def test_every_file_has_the_contract_columns_in_order(landing: Path):
     for folder in _folders(landing):
-        assert sorted(p.name for p in folder.iterdir()) == sorted([MANIFEST_NAME] + [f.csv_name for f in LANDING_FILES.values()])
+        expected = [MANIFEST_NAME] + [f.csv_name for f in LANDING_FILES.values()]
+        assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
         for spec in LANDING_FILES.values():
             header = (folder / spec.csv_name).read_bytes().split(b"\r\n", 1)[0].decode()
             assert header.split(",") == list(spec.columns), spec.csv_name
@@ -215,7 +216,8 @@ def test_injected_values_appear_in_the_files(faulted: Path, ground_truth: pd.Dat
 
 
 def test_lost_records_are_missing_for_one_day(faulted: Path, ground_truth: pd.DataFrame):
-    for fault_type, file, key in (("lost_record", "customers.csv", "customer_id"), ("lost_loan", "loans.csv", "loan_id")):
+    for fault_type, file, key in (("lost_record", "customers.csv", "customer_id"),
+                                  ("lost_loan", "loans.csv", "loan_id")):
         lost = ground_truth[ground_truth["fault_type"] == fault_type]
         assert len(lost) > 0 and (lost["as_of_date"] > START.isoformat()).all()
         for day, faults in lost.groupby("as_of_date"):

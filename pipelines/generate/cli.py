@@ -23,8 +23,8 @@ def run(args: argparse.Namespace) -> int:
     out = Paths.resolve(landing=args.out).landing
     summary = generate(out, start=args.start, days=args.days, loans=args.loans, seed=args.seed,
                        faults=args.faults, progress=args.progress)
+    events = ", ".join(f"{summary.rows[name]:,} {name}" for name in ("payments.csv", "contact_attempts.csv"))
+    faults = f"; {summary.faults:,} injected faults listed in {summary.ground_truth}" if summary.ground_truth else ""
     print(f"wrote {len(summary.dates)} extract(s) {summary.dates[0]}..{summary.dates[-1]} to {summary.out} "
-          f"in {summary.seconds:.1f} s: {summary.first_day_loans:,} loans on the first day, "
-          + ", ".join(f"{rows:,} {name}" for name, rows in summary.rows.items() if name.endswith(("payments.csv", "contact_attempts.csv")))
-          + (f"; {summary.faults:,} injected faults listed in {summary.ground_truth}" if summary.ground_truth else ""))
+          f"in {summary.seconds:.1f} s: {summary.first_day_loans:,} loans on the first day, {events}{faults}")
     return 0

@@ -70,7 +70,7 @@ def _email(rng: np.random.Generator, family: pa.Array, given: pa.Array, domains:
     number = pc.if_else(pa.array(rng.random(n) < 0.5), digits(rng.integers(1, 100, n), 2), "")
     style = rng.integers(0, 3, n)
     local = pc.if_else(pa.array(style == 0), concat(given, ".", family, number),
-                               concat(family, given, digits(rng.integers(0, 10_000, n), 4)))
+                       concat(family, given, digits(rng.integers(0, 10_000, n), 4)))
     if "qq.com" in domains:   # QQ mailboxes are often the numeric QQ account
         qq = pc.utf8_ltrim(digits(rng.integers(10_000, 3_000_000_000, n), 10), "0")
         local = pc.if_else(pa.array(style == 2), qq, local)
@@ -100,7 +100,8 @@ def _mainland(rng: np.random.Generator, birth: np.ndarray) -> dict[str, pa.Array
         "phone": concat("+86", pick(ref.CN_MOBILE_PREFIXES, rng.integers(0, len(ref.CN_MOBILE_PREFIXES), n)),
                         digits(rng.integers(0, 10**8, n), 8)),
         "email": _email(rng, family, given, ref.CN_EMAIL_DOMAINS),
-        "address_line1": concat(pick(column["district"], city), pick(ref.CN_ROADS, rng.integers(0, len(ref.CN_ROADS), n)),
+        "address_line1": concat(pick(column["district"], city),
+                                pick(ref.CN_ROADS, rng.integers(0, len(ref.CN_ROADS), n)),
                                 digits(rng.integers(1, 1000, n), 1), "号"),
         "address_line2": _optional(rng, 0.7, line2),
         "city": pick(column["city"], city),

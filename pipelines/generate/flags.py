@@ -82,7 +82,8 @@ def disputes(rng: np.random.Generator, loan: np.ndarray, day: np.ndarray) -> Fla
 
 
 def blocked(flags: Flags, loan: np.ndarray, customer: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Contacts on `day` that a blocking flag of their loan or customer forbids: effective_from < day <= effective_to."""
+    """Contacts on `day` that a blocking flag of their loan or customer forbids:
+    effective_from < day <= effective_to (a block recorded today stops contact from tomorrow)."""
     hit = np.zeros(len(day), bool)
     for subject_type, subject in ((LOAN, loan), (CUSTOMER, customer)):
         mine = (flags.subject_type == subject_type) & BLOCKING[flags.flag]

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from .book import Book
 from .dates import to_day
 from .extract import extract_day
-from .faults import Faults
+from .faults import Faults, Injected
 from .writer import write_day
 
 BOOK_STEPS = 3
@@ -44,7 +44,11 @@ def generate(out: Path, start: date, days: int, loans: int, seed: int = 42, faul
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with tqdm(total=BOOK_STEPS, desc="opening the book", unit="step", disable=not progress, file=sys.stderr) as bar:
-        book = Book(seed, to_day(start), loans, on_step=lambda done: (bar.set_postfix_str(f"{done} done"), bar.update()))
+        def step_done(name: str) -> None:
+            bar.set_postfix_str(f"{name} done")
+            bar.update()
+
+        book = Book(seed, to_day(start), loans, on_step=step_done)
     injector = Faults(seed, days) if faults else None
     rows: Counter[str] = Counter()
     dates = tuple(start + timedelta(days=i) for i in range(days))
@@ -54,11 +58,8 @@ def generate(out: Path, start: date, days: int, loans: int, seed: int = 42, faul
         day = to_day(as_of)
         book.disburse(day)
         extract = extract_day(book, day, initial=index == 0)
-        if injector:
-            injected = injector.inject(index, as_of, extract)
-            manifest = write_day(out, as_of, injected.tables, injected.encodings, injected.tamper)
-        else:
-            manifest = write_day(out, as_of, extract.tables)
+        injected = injector.inject(index, as_of, extract) if injector else Injected(extract.tables)
+        manifest = write_day(out, as_of, injected.tables, injected.encodings, injected.tamper)
         rows.update({name: entry["rows"] for name, entry in manifest["files"].items()})
         first_day_loans = first_day_loans or manifest["files"]["loans.csv"]["rows"]
     ground_truth = injector.write_ground_truth(out) if injector else None
