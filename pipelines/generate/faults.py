@@ -29,7 +29,7 @@ COLUMNS = ("as_of_date", "file", "fault_type", "record_id", "field", "original_v
 SHARE = {
     "fullwidth_digits": 0.010, "missing_country_code": 0.015, "phone_separators": 0.020,
     "uppercase_email": 0.020, "blank_field": 0.010, "duplicate_person": 0.020,
-    "lost_record": 0.010, "lost_loan": 0.010, "orphan_loan": 0.005,
+    "lost_record": 0.010, "lost_loan": 0.010, "orphan_loan": 0.010,
 }
 FAULT_TYPES = (*SHARE, "gbk_encoding", "truncated_file")
 DUPLICATE_ID_BASE = 900_000_000     # customer serials of the second identity of a duplicated person
