@@ -31,7 +31,7 @@ class Roster:
 
 
 def hire(rng: np.random.Generator, active_loans: int) -> tuple[Roster, pa.Table]:
-    """The roster for a book of this size and its agents.csv table (without agent_id order changes)."""
+    """The roster for a book with this many active loans, and its agents.csv table."""
     n = max(MIN_AGENTS, round(active_loans / LOANS_PER_AGENT))
     sizes = [max(1, round(n * share)) for share in TEAM_SHARES[1:]]
     team = np.repeat(np.arange(len(TEAMS)), [n - sum(sizes), *sizes]).astype(np.int8)

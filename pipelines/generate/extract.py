@@ -19,15 +19,16 @@ from .events import in_extract
 from .products import CURRENCY, PRODUCT_NAMES
 
 STATUSES = ("active", "closed", "written_off", "restructured")
-ACTIVE_STATUSES = (0, 3)
+ACTIVE, CLOSED, WRITTEN_OFF, RESTRUCTURED = range(len(STATUSES))
+CUSTOMER_PREFIX, LOAN_PREFIX, ID_DIGITS = "C", "L", 9
 
 
 def customer_ids(serial: np.ndarray) -> pa.Array:
-    return ids("C", serial, 9)
+    return ids(CUSTOMER_PREFIX, serial, ID_DIGITS)
 
 
 def loan_ids(index: np.ndarray) -> pa.Array:
-    return ids("L", np.asarray(index) + 1, 9)
+    return ids(LOAN_PREFIX, np.asarray(index) + 1, ID_DIGITS)
 
 
 @lru_cache(maxsize=1)
@@ -39,8 +40,8 @@ class _Ids:
     """Identifier text of every loan and customer, formatted once per day and then taken by index."""
 
     def __init__(self, book: Book):
-        self.loan_number = digits(np.arange(1, len(book.loans.customer) + 1), 9)
-        self.loan = concat("L", self.loan_number)
+        self.loan_number = digits(np.arange(1, len(book.loans.customer) + 1), ID_DIGITS)
+        self.loan = concat(LOAN_PREFIX, self.loan_number)
         self.customer = customer_ids(np.arange(1, len(book.customers.first_day) + 1))
         self.agent = book.agents_table["agent_id"].combine_chunks()
 
@@ -82,9 +83,10 @@ def extract_day(book: Book, day: int, initial: bool) -> DayExtract:
     loan = np.flatnonzero(in_book)
     status = np.select(
         [loans.written_off_on[loan] <= day, loans.closed_on[loan] <= day, loans.restructured_on[loan] <= day],
-        [2, 1, 3], 0)
-    left_on = np.where(status == 2, loans.written_off_on[loan], np.where(status == 1, loans.closed_on[loan], NEVER))
-    active = np.isin(status, ACTIVE_STATUSES)
+        [WRITTEN_OFF, CLOSED, RESTRUCTURED], ACTIVE)
+    left_on = np.select([status == WRITTEN_OFF, status == CLOSED], [loans.written_off_on[loan], loans.closed_on[loan]],
+                        NEVER)
+    active = (status == ACTIVE) | (status == RESTRUCTURED)
     listed, active_customer = (np.zeros(len(book.customers.first_day), bool) for _ in range(2))
     listed[loans.customer[loan]] = True
     active_customer[loans.customer[loan][active]] = True
