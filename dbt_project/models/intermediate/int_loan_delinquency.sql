@@ -50,9 +50,9 @@ measured as (
         l.product,
         l.currency,
         l.status,
-        l.status <> 'closed' as is_active,
-        l.status = 'written_off' as is_written_off,
-        l.status = 'restructured' as is_restructured,
+        coalesce(l.status, '') <> 'closed' as is_active,  -- a blank status counts as active, never lost
+        coalesce(l.status = 'written_off', false) as is_written_off,
+        coalesce(l.status = 'restructured', false) as is_restructured,
         l.principal_amount,
         l.disbursed_on,
         l.maturity_date,
