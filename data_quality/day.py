@@ -160,11 +160,16 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date) -> Day:
     for spec in LANDING_FILES.values():
         table = "g_" + spec.name if spec.name in DERIVED else "d_" + spec.name
         day.frames[spec.name] = _df(con, f"select * from {table} where _ingest_problem is null order by _source_row")
+    # Yesterday's customers and what became of them: present; lost (a loan still needs them:
+    # restored); left (all their loans of yesterday had a closing status); unexplained (gone while
+    # no loan of yesterday or today names them: nothing shows they were closed, so reported).
     day.frames["customers_continuity"] = _df(con, """
         select q.customer_id,
                case when exists (select 1 from d_customers d where d.customer_id = q.customer_id and d._ingest_problem is null) then 'present'
                     when exists (select 1 from t_restored_customers r where r.customer_id = q.customer_id) then 'lost'
-                    else 'left' end as state
+                    when exists (select 1 from t_prior_loans l where l.customer_id = q.customer_id) then 'left'
+                    else 'unexplained' end as state,
+               coalesce(q.restored_from, q.as_of_date) as last_delivered_on
         from quality.customers q where q.as_of_date = $prev order by q.customer_id""", p)
     day.frames["loans_continuity"] = _df(con, f"""
         select p.loan_id, p.status,

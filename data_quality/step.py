@@ -150,25 +150,36 @@ def _final_customers(night: Night, run_id: str, audit: pd.DataFrame) -> tuple[pd
     return customers, restored_audit
 
 
-def _restored_rows(day: Day, as_of: date, run_id: str) -> pd.DataFrame:
+def _lost_rows(day: Day, as_of: date, run_id: str) -> pd.DataFrame:
+    """quality.lost_records: records lost from today's snapshots, restored, or (customers that
+    nothing shows were closed but no loan needs) reported."""
     parts = []
     if not day.restored_customers.empty:
         c = day.restored_customers
         parts.append(pd.DataFrame({
-            "file": "customers.csv", "record_id": c["customer_id"], "restored_from": c["restored_from"],
-            "last_delivered_on": c["restored_from"],
+            "file": "customers.csv", "record_id": c["customer_id"], "action": "restored",
+            "restored_from": c["restored_from"], "last_delivered_on": c["restored_from"],
             "reason": "absent from the snapshot while a loan still needs the customer (version of "
                       + c["_version_of"].astype(str).str.slice(0, 10) + ")"}))
+    continuity = day.frames["customers_continuity"]
+    gone = continuity[continuity["state"] == "unexplained"]
+    if not gone.empty:
+        parts.append(pd.DataFrame({
+            "file": "customers.csv", "record_id": gone["customer_id"], "action": "reported",
+            "restored_from": pd.NaT, "last_delivered_on": gone["last_delivered_on"],
+            "reason": "absent from the snapshot; no loan of yesterday or today names the customer, so nothing "
+                      "shows the relationship ended (not restored: no loan to collect)"}))
     if not day.restored_loans.empty:
         loans = day.restored_loans
         parts.append(pd.DataFrame({
-            "file": "loans.csv", "record_id": loans["loan_id"], "restored_from": loans["restored_from"],
-            "last_delivered_on": loans["restored_from"], "reason": loans["reason"]}))
+            "file": "loans.csv", "record_id": loans["loan_id"], "action": "restored",
+            "restored_from": loans["restored_from"], "last_delivered_on": loans["restored_from"],
+            "reason": loans["reason"]}))
     if not day.restored_installments.empty:
         inst = day.restored_installments
         parts.append(pd.DataFrame({
             "file": "installments.csv",
-            "record_id": inst["loan_id"].astype(str) + "|" + inst["installment_no"].astype(str),
+            "record_id": inst["loan_id"].astype(str) + "|" + inst["installment_no"].astype(str), "action": "restored",
             "restored_from": inst["restored_from"], "last_delivered_on": inst["restored_from"],
             "reason": "schedule of restored loan " + inst["loan_id"].astype(str)}))
     if not parts:
@@ -223,7 +234,7 @@ def validate_step(as_of: date, paths: Paths, run_id: str) -> dict:
         audit = pd.concat([audit, restored_audit], ignore_index=True)
         audit["as_of_date"], audit["file"], audit["run_id"] = as_of, "customers.csv", run_id
         quarantine = _quarantine_rows(day, outcomes, as_of, run_id)
-        restored = _restored_rows(day, as_of, run_id)
+        lost = _lost_rows(day, as_of, run_id)
 
         con.execute("begin transaction")
         try:
@@ -236,8 +247,8 @@ def validate_step(as_of: date, paths: Paths, run_id: str) -> dict:
                                                            "after", "rule", "run_id"])
             store.insert_frame(con, "quarantine", quarantine, ["as_of_date", "file", "source_row", "record_id", "rule",
                                                                "severity", "reason", "run_id"])
-            store.insert_frame(con, "restored", restored, ["as_of_date", "file", "record_id", "restored_from",
-                                                           "last_delivered_on", "reason", "run_id"])
+            store.insert_frame(con, "lost_records", lost, ["as_of_date", "file", "record_id", "action",
+                                                           "restored_from", "last_delivered_on", "reason", "run_id"])
             loans = day.restored_loans.assign(as_of_date=as_of, run_id=run_id)
             store.insert_frame(con, "restored_loans", loans, ["as_of_date", *store.LOAN_COLUMNS, "restored_from",
                                                               "reason", "run_id"])
@@ -248,7 +259,9 @@ def validate_step(as_of: date, paths: Paths, run_id: str) -> dict:
             linked = int(customers.groupby("person_id")["customer_id"].transform("count").gt(1).sum())
             counts = {"corrections": int((audit["rule"] != "fallback_last_valid").sum()),
                       "fallbacks": int((audit["rule"] == "fallback_last_valid").sum()),
-                      "restored": len(restored), "quarantined": len(quarantine), "persons_linked": linked}
+                      "restored": int((lost["action"] == "restored").sum()) if len(lost) else 0,
+                      "reported_lost": int((lost["action"] == "reported").sum()) if len(lost) else 0,
+                      "quarantined": len(quarantine), "persons_linked": linked}
             _record_run(con, run_id, as_of, "ok", None, started_at, started, outcomes, counts)
             con.execute("commit")
         except BaseException:
@@ -259,7 +272,8 @@ def validate_step(as_of: date, paths: Paths, run_id: str) -> dict:
     failed_warning = sum(1 for o in outcomes if not o.success and o.severity != "critical")
     return {"expectations": len(outcomes), "failed_warnings": failed_warning,
             "corrections": counts["corrections"], "fallbacks": counts["fallbacks"],
-            "restored": counts["restored"], "quarantined": counts["quarantined"],
+            "restored": counts["restored"], "reported_lost": counts["reported_lost"],
+            "quarantined": counts["quarantined"],
             "customers_linked_to_a_person": linked, "data_docs": str(docs), "steward_report": str(report),
             "seconds": round(time.perf_counter() - started, 2)}
 

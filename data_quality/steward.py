@@ -60,7 +60,7 @@ def gather(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
                  where q.as_of_date = l.as_of_date and q.file = regexp_replace(l.file_name, '\\.parquet$', '.csv')) as quality_quarantined,
                (select count(*) from quality.corrections c
                  where c.as_of_date = l.as_of_date and c.file = regexp_replace(l.file_name, '\\.parquet$', '.csv')) as corrected,
-               (select count(*) from quality.restored r
+               (select count(*) from quality.lost_records r
                  where r.as_of_date = l.as_of_date and r.file = regexp_replace(l.file_name, '\\.parquet$', '.csv')) as restored
         from log l order by l.file_name""", p)
     run_id = summary.get("run_id")
@@ -68,8 +68,8 @@ def gather(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
         select file, rule, description, severity, action, unexpected_count, element_count, sample
         from quality.validation_results where run_id = ? and not success
         order by severity = 'critical' desc, file, rule""", [run_id])
-    restored = _rows(con, f"""select file, record_id, restored_from, reason from quality.restored
-        where as_of_date = ? order by file, record_id limit {LIST_LIMIT}""", p)
+    restored = _rows(con, f"""select file, record_id, action, restored_from, last_delivered_on, reason
+        from quality.lost_records where as_of_date = ? order by action desc, file, record_id limit {LIST_LIMIT}""", p)
     quarantine = _rows(con, f"""select file, source_row, record_id, rule, reason from quality.quarantine
         where as_of_date = ? order by file, source_row, rule limit {LIST_LIMIT}""", p)
     rules = _rows(con, """select rule, field, count(*) as n from quality.corrections where as_of_date = ?
@@ -98,7 +98,7 @@ def gather(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
         where r.as_of_date <= ? order by r.as_of_date desc limit 60""", p)
     return {
         "as_of": as_of.isoformat(), "summary": summary, "files": files, "failures": failures,
-        "restored": restored, "restored_more": _more(con, "restored", as_of, len(restored)),
+        "restored": restored, "restored_more": _more(con, "lost_records", as_of, len(restored)),
         "quarantine": quarantine, "quarantine_more": _more(con, "quarantine", as_of, len(quarantine)),
         "correction_rules": rules, "corrections": corrections,
         "corrections_more": _more(con, "corrections", as_of, len(corrections)),
@@ -138,7 +138,7 @@ def report_writer(as_of: date, paths):
         shutil.copyfile(source, folder / OUTBOX_NAME)
         with reader(paths.warehouse) as con:
             records = sum(_count(con, f"select count(*) from quality.{t} where as_of_date = ?", [as_of])
-                          for t in ("restored", "quarantine", "corrections"))
+                          for t in ("lost_records", "quarantine", "corrections"))
         return {OUTBOX_NAME: records}
 
     return write

@@ -37,9 +37,9 @@ DDL = [
     """create table if not exists quality.quarantine (
         as_of_date date, file varchar, source_row bigint, record_id varchar, rule varchar,
         severity varchar, reason varchar, run_id varchar)""",
-    """create table if not exists quality.restored (
-        as_of_date date, file varchar, record_id varchar, restored_from date, last_delivered_on date,
-        reason varchar, run_id varchar)""",
+    """create table if not exists quality.lost_records (
+        as_of_date date, file varchar, record_id varchar, action varchar, restored_from date,
+        last_delivered_on date, reason varchar, run_id varchar)""",
     f"""create table if not exists quality.customers (
         as_of_date date, {_typed('customers')}, person_id varchar, record_source varchar,
         restored_from date, corrected_fields varchar[], fallback_fields varchar[], invalid_fields varchar[],
@@ -51,7 +51,7 @@ DDL = [
     "create table if not exists quality.days (as_of_date date, run_id varchar, validated_at timestamptz)",
 ]
 
-PER_DAY_TABLES = ("corrections", "quarantine", "restored", "customers", "restored_loans",
+PER_DAY_TABLES = ("corrections", "quarantine", "lost_records", "customers", "restored_loans",
                   "restored_installments", "days")
 
 

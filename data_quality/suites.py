@@ -8,7 +8,7 @@ critical  block               the batch is blocked (BatchBlocked: file, rule, co
 warning   quarantine          the row is quarantined (quality.quarantine) and the night goes on
 warning   fallback            customers: the field falls back to its last valid value, or stays
                               as delivered and is marked invalid when there is none
-warning   restore             lost records are restored from history (quality.restored)
+warning   restore             lost records are restored from history (quality.lost_records)
 warning   link                customers sharing a national id are linked into one person
 warning   rejected_at_ingest  ingest already quarantined the row (type problems): reported
 warning   report              reported only (Data Docs, validation_results, steward report)
@@ -148,11 +148,14 @@ def customers_continuity(ctx: Context) -> list:
     return [
         _e(gxe.ExpectColumnValuesToNotBeInSet, "customers.lost.mass", "block",
            f"at most {LOST_BLOCK_SHARE:.0%} (or {LOST_BLOCK_MIN}) of yesterday's customers still owing are "
-           "missing today", "critical", column="state", value_set=["lost"],
+           "missing today", "critical", column="state", value_set=["lost", "unexplained"],
            mostly=_mostly(ctx.previous_customers, LOST_BLOCK_SHARE, LOST_BLOCK_MIN)),
         _e(gxe.ExpectColumnValuesToNotBeInSet, "customers.lost", "restore",
            "every customer a loan still needs is in today's snapshot (else restored from history)",
            column="state", value_set=["lost"]),
+        _e(gxe.ExpectColumnValuesToNotBeInSet, "customers.gone_unexplained", "report",
+           "a customer leaves the snapshot only after their loans closed (else: reported as lost)",
+           column="state", value_set=["unexplained"]),
     ]
 
 

@@ -24,6 +24,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from data_quality import suites
+from pipelines.landing import LANDING_FILES
 from data_quality.masking import SAMPLE_SIZE, mask_result
 
 INDEX_COLUMNS = {"customers_continuity": "customer_id", "loans_continuity": "loan_id", "files": "file_name"}
@@ -55,7 +56,7 @@ class Outcome:
         first = dict(self.sample[0])
         index = INDEX_COLUMNS.get(self.asset, "_source_row")
         where = f"row {first.pop(index)}" if index == "_source_row" and index in first else str(first.pop(index, ""))
-        values = ", ".join(f"{k}={v}" for k, v in first.items() if not k.startswith("_") or k == "_customer_status")
+        values = ", ".join(f"{k}={v}" for k, v in first.items())
         return f"e.g. {where}" + (f" ({values})" if values else "")
 
 
@@ -85,11 +86,13 @@ class Validation:
         batch = (self.source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("night")
                  .get_batch(batch_parameters={"dataframe": frame}))
         index = INDEX_COLUMNS.get(asset, "_source_row")
+        # the row number and the record's key name every unexpected row (keys are not personal data)
+        index_columns = [index, *(LANDING_FILES[asset].key if asset in LANDING_FILES else ())]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # batch.validate keeps the (unmasked) result in memory only: nothing is stored until masked
             result = batch.validate(suite, result_format={
-                "result_format": "COMPLETE", "unexpected_index_column_names": [index],
+                "result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
                 "return_unexpected_index_query": False, "partial_unexpected_count": SAMPLE_SIZE})
         result.meta["run_id"] = self.run_identifier
         result.meta["validation_time"] = self.run_identifier.run_time
@@ -125,6 +128,8 @@ class Validation:
     def build_docs(self, folder: Path) -> Path:
         """Static GX Data Docs of this night (masked results only) under `folder`; returns index.html."""
         folder.mkdir(parents=True, exist_ok=True)
+        for site in list(self.context.get_site_names()):     # the ephemeral context's temporary site
+            self.context.delete_data_docs_site(site)
         self.context.add_data_docs_site("arrears", {
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},

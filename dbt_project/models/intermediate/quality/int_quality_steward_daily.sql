@@ -1,6 +1,6 @@
 {#- The data-steward report as a table: per as_of_date and file, what was delivered and what
     became of it — quarantined (at ingest, by validation), corrected, fallen back to the last
-    valid value, restored — plus the validate run's status. The HTML report of a night
+    valid value, restored or reported lost — plus the validate run's status. The HTML report of a night
     (<warehouse dir>/data_docs/<date>/steward_report.html, and data_quality_report.html in the
     outbox) shows the same figures with the records behind them. -#}
 with accounting as (
@@ -21,10 +21,14 @@ corrections as (
 
 ),
 
-restored as (
+lost as (
 
-    select as_of_date, file, count(*) as restored_records
-    from {{ quality_source('restored') }}
+    select
+        as_of_date,
+        file,
+        count(*) filter (where action = 'restored') as restored_records,
+        count(*) filter (where action = 'reported') as reported_lost_records
+    from {{ quality_source('lost_records') }}
     group by as_of_date, file
 
 ),
@@ -66,10 +70,11 @@ select
     coalesce(c.corrected_values, 0) as corrected_values,
     coalesce(c.fallback_values, 0) as fallback_values,
     coalesce(s.restored_records, 0) as restored_records,
+    coalesce(s.reported_lost_records, 0) as reported_lost_records,
     coalesce(f.failed_critical, 0) as failed_critical,
     coalesce(f.failed_warnings, 0) as failed_warnings
 from accounting a
 left join runs r on r.as_of_date = a.as_of_date
 left join corrections c on c.as_of_date = a.as_of_date and c.file = a.file
-left join restored s on s.as_of_date = a.as_of_date and s.file = a.file
+left join lost s on s.as_of_date = a.as_of_date and s.file = a.file
 left join failed f on f.as_of_date = a.as_of_date and f.file = a.file
