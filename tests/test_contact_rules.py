@@ -50,7 +50,8 @@ MODELS = [  # dependency order; (relation, materialisation)
 
 INPUT_DDL = """
 create schema staging; create schema intermediate; create schema marts;
-create table staging.stg_customers (as_of_date date, customer_id varchar, full_name varchar, national_id varchar,
+create table staging.stg_customers (as_of_date date, customer_id varchar, person_id varchar, full_name varchar,
+    national_id varchar,
     phone varchar, email varchar, address_line1 varchar, address_line2 varchar, city varchar, region varchar,
     postal_code varchar, country varchar, preferred_language varchar, timezone varchar);
 create table staging.stg_flags (as_of_date date, subject_type varchar, subject_id varchar, flag varchar,
@@ -60,6 +61,8 @@ create table staging.stg_contact_attempts (delivered_on date, attempt_id varchar
     promise_amount decimal(18,2), promise_date date, is_right_party_contact boolean);
 create table staging.stg_agents (as_of_date date, agent_id varchar, languages varchar, active boolean,
     daily_capacity integer);
+create table intermediate.int_quality_loan_data_status (as_of_date date, loan_id varchar, data_status varchar,
+    blocks_collection boolean, reason varchar);
 create table intermediate.int_payment_effects (loan_id varchar, amount decimal(18,2), value_date date,
     booked_at timestamptz, counts_from date, counts_until date);
 create table marts.loan_delinquency (as_of_date date, loan_id varchar, customer_id varchar, dpd integer,
@@ -70,7 +73,7 @@ create table marts.contact_log (as_of_date date, action_id varchar, loan_id varc
     scheduled_after timestamptz, scheduled_before timestamptz, display_zone varchar, status varchar,
     reason varchar, due_reason varchar, agent_id varchar, priority bigint, max_attempts integer, variant varchar,
     stage varchar, bucket varchar, dpd integer, episode_start date, trigger_key varchar, trigger_dpd integer,
-    kind varchar, priority_score decimal(38,2), overdue_amount decimal(18,2), currency varchar,
+    kind varchar, planned_channel varchar, priority_score decimal(38,2), overdue_amount decimal(18,2), currency varchar,
     policy_version varchar);
 """
 
@@ -163,7 +166,8 @@ def books(draw) -> dict:
     customers = []
     for i in range(draw(st.integers(1, 5))):
         customers.append({
-            "as_of_date": D, "customer_id": f"C{i}", "full_name": draw(st.sampled_from(["张伟", "John Smith", ""])),
+            "as_of_date": D, "customer_id": f"C{i}", "person_id": f"P{draw(st.integers(0, i))}",  # linked ids
+            "full_name": draw(st.sampled_from(["张伟", "John Smith", ""])),
             "national_id": f"N{i}", "phone": draw(st.sampled_from(PHONES)),
             "email": draw(st.sampled_from(["a@example.com", "B@Example.com ", "bad", None])),
             "address_line1": draw(st.sampled_from(["1 Main St", "", None])), "address_line2": None,
@@ -229,7 +233,12 @@ def books(draw) -> dict:
             "scheduled_after": start, "scheduled_before": start + timedelta(hours=draw(st.integers(1, 13))),
             "max_attempts": draw(st.integers(1, 6)) if channel == "call" else None,
         })
-    return {"staging.stg_customers": customers, "marts.loan_delinquency": loans, "staging.stg_flags": flags,
+    data_status = [{"as_of_date": D, "loan_id": draw(st.sampled_from(loan_ids)), "data_status": status,
+                    "blocks_collection": status in ("orphan", "quarantined"), "reason": f"{status} by validation"}
+                   for status in draw(st.lists(st.sampled_from(["orphan", "restored", "customer_restored"]),
+                                               max_size=2, unique=True))]
+    data_status = list({r["loan_id"]: r for r in data_status}.values())
+    return {"intermediate.int_quality_loan_data_status": data_status, "staging.stg_customers": customers, "marts.loan_delinquency": loans, "staging.stg_flags": flags,
             "staging.stg_contact_attempts": attempts, "intermediate.int_payment_effects": payments,
             "staging.stg_agents": agents, "marts.contact_log": history}
 
@@ -272,8 +281,13 @@ def check_night(book: dict, con) -> None:
     for r in scheduled:
         loan, customer = loans[r["loan_id"]], customers.get(r["customer_id"])
         assert loan["is_overdue"] and customer is not None, r
-        # blocks: nothing to a blocked loan, customer or person
-        subjects = {("loan", loan["loan_id"]), ("customer", loan["customer_id"])}
+        # data: nothing for a loan the validate step blocked
+        assert not [q for q in book["intermediate.int_quality_loan_data_status"]
+                    if q["loan_id"] == loan["loan_id"] and q["blocks_collection"]], r
+        # blocks: nothing to a blocked loan, customer or person (any customer id of the person)
+        same_person = {c["customer_id"] for c in customers.values() if c["person_id"] == customer["person_id"]}
+        subjects = {("loan", loan["loan_id"])} | {("customer", c) for c in same_person}
+        assert r["person_id"] == customer["person_id"]
         assert not [f for f in book["staging.stg_flags"] if (f["subject_type"], f["subject_id"]) in subjects
                     and open_block(f)], r
         # promises: nothing while the latest promise known on D is open
@@ -305,7 +319,7 @@ def check_night(book: dict, con) -> None:
             pause = timedelta(days=LIMITS["pause_days_after_conversation"])
             assert not [a for a in calls if a["is_right_party_contact"] and a["started_at"] + pause > r["scheduled_after"]], r
 
-    # daily caps per person (= customer until person ids exist) and per number
+    # daily caps per person (linked customer ids are one person) and per number
     per_person = Counter((r["person_id"], r["channel"]) for r in scheduled)
     for (person, channel), n in per_person.items():
         cap = {"call": "connected_calls_per_person_per_day", "sms": "sms_per_person_per_day",
@@ -355,7 +369,7 @@ def test_every_rule_withholds_in_a_hand_made_night(compiled):
     """One loan per rule, so each reason shows up at least once (the properties above only say
     nothing is scheduled wrongly; this says the rules actually bite)."""
     def customer(cid, **kw):
-        base = {"as_of_date": D, "customer_id": cid, "full_name": "张伟", "national_id": cid, "phone": f"+86138000000{cid[1:]:>02}",
+        base = {"as_of_date": D, "customer_id": cid, "person_id": "P" + cid, "full_name": "张伟", "national_id": cid, "phone": f"+86138000000{cid[1:]:>02}",
                 "email": f"{cid.lower()}@example.com", "address_line1": "1 Road", "address_line2": None, "city": "北京",
                 "region": None, "postal_code": "100000", "country": "CN", "preferred_language": "zh-CN",
                 "timezone": "Asia/Shanghai"}
@@ -391,6 +405,7 @@ def test_every_rule_withholds_in_a_hand_made_night(compiled):
              "promise_date": None, "is_right_party_contact": True},
         ],
         "intermediate.int_payment_effects": [],
+        "intermediate.int_quality_loan_data_status": [],
         "staging.stg_agents": [{"as_of_date": D, "agent_id": "G1", "languages": "zh-CN", "active": True,
                                 "daily_capacity": 10}],
         "marts.contact_log": [],

@@ -110,6 +110,7 @@ DEFAULTS: dict[str, Any] = {
     "promise": {"escalation_days": 7, "escalation_priority_factor": 2, "escalation_call_template": "broken_promise_call",
                 "escalation_sms_template": "broken_promise"},
     "priority": "overdue_amount_x_dpd",
+    "channel_fallback": {"sms": "email", "email": "sms"},
     "address_required": ["full_name", "address_line1", "city", "postal_code", "country"],
     "stages": DEFAULT_STAGES,
     "letters": {
@@ -154,6 +155,18 @@ class ContactPolicy:
     actions: tuple[Action, ...]
     challengers: dict[str, dict] = field(default_factory=dict)  # stage -> {share, salt}
     letters: dict = field(default_factory=dict)  # registered templates, contact hours, bank account
+    channel_fallback: dict = field(default_factory=dict)  # sms <-> email when the customer lacks one
+
+    def fallback(self, channel: str, template: str) -> str | None:
+        """The channel a message goes by when the customer has no usable address for `channel`:
+        the policy's channel_fallback, when the template has a text for it in every language."""
+        other = self.channel_fallback.get(channel)
+        if other is None:
+            return None
+        from pipelines.contact.render import Renderer
+
+        renderer = Renderer(self.templates_dir)
+        return other if not any(renderer.missing(other, template, lang) for lang in self.languages) else None
 
     def dbt_vars(self) -> dict[str, Any]:
         """The one dbt var `contact_policy` (JSON-able: money as decimal text)."""
@@ -166,7 +179,8 @@ class ContactPolicy:
             "unknown_timezone": self.unknown_timezone,
             "limits": dict(self.limits),
             "blocks": list(self.blocks),
-            "promise": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.promise.items()},
+            "promise": {**{k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.promise.items()},
+                        "escalation_sms_fallback": self.fallback("sms", self.promise["escalation_sms_template"])},
             "priority": self.priority,
             "address_required": list(self.address_required),
             "sms_max_amount": str(SMS_WORST_AMOUNT),
@@ -176,7 +190,8 @@ class ContactPolicy:
             "actions": [
                 {"variant": a.variant, "stage": a.stage, "order": a.order, "channel": a.channel,
                  "template": a.template, "on_dpd": list(a.on_dpd), "from_dpd": a.from_dpd,
-                 "every_days": a.every_days, "min_amount": str(a.min_amount), "countries": list(a.countries)}
+                 "every_days": a.every_days, "min_amount": str(a.min_amount), "countries": list(a.countries),
+                 "fallback": self.fallback(a.channel, a.template)}
                 for a in self.actions
             ],
         }}
@@ -404,6 +419,12 @@ def parse_contact(section: Any, path: Path) -> ContactPolicy:
                                               "contact.promise.escalation_sms_template", NAME, "a template name"),
     }
     priority = check.choice(get("priority"), "contact.priority", PRIORITIES)
+    fallback_raw = check.mapping(get("channel_fallback"), "contact.channel_fallback", MESSAGE_CHANNELS)
+    fallback = {}
+    for channel, other in fallback_raw.items():
+        if other is not None:
+            fallback[channel] = check.choice(other, f"contact.channel_fallback.{channel}",
+                                             tuple(c for c in MESSAGE_CHANNELS if c != channel))
     address = tuple(check.choice(f, f"contact.address_required[{i}]", CUSTOMER_FIELDS)
                     for i, f in enumerate(check.items(get("address_required"), "contact.address_required")))
 
@@ -445,6 +466,7 @@ def parse_contact(section: Any, path: Path) -> ContactPolicy:
         windows_by_country=by_country, timezones_by_region=regions, unknown_timezone=unknown, limits=limits,
         blocks=blocks, promise=promise, priority=priority, address_required=address, actions=tuple(actions),
         challengers=challengers, letters={"registered": registered, "contact_hours": hours, "bank": bank},
+        channel_fallback=fallback,
     )
 
 

@@ -79,6 +79,7 @@ class Renderer:
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # one night renders each template thousands of times: no mtime checks
         )
 
     @staticmethod
@@ -99,8 +100,15 @@ class Renderer:
     def missing(self, channel: str, template: str, language: str) -> list[str]:
         return [p for p in self.paths(channel, template, language) if not (self.templates_dir / p).is_file()]
 
+    @cached_property
+    def _templates(self) -> dict:
+        return {}
+
     def _render(self, path: str, context: dict) -> str:
-        return self.env.get_template(path).render(**context).strip()
+        template = self._templates.get(path)
+        if template is None:
+            template = self._templates[path] = self.env.get_template(path)
+        return template.render(context).strip()
 
     def sms(self, template: str, language: str, context: dict) -> str:
         # one line: a template's line breaks are for its author, not for the handset

@@ -67,6 +67,7 @@ select
     trigger_key,
     trigger_dpd,
     kind,
+    planned_channel,
     priority_score,
     overdue_amount,
     currency,

@@ -4,7 +4,8 @@
     - suppressed (block): an open blocking flag (policy contact.blocks) on the loan, its customer or
       any customer id of the same person, open on D or D+1; the reason names every flag. Wins over
       data_blocked; a missing customer is then added to the reason.
-    - data_blocked: the loan's customer is absent from D's customer snapshot (or the loan names none).
+    - data_blocked: the validate step found the loan orphaned or quarantined (int_quality_loan_data_status
+      blocks_collection; its reason), or the loan's customer is absent from D's customer snapshot.
     - promise_pending: an open promise to pay defers contact until the day after its date.
     - contact_scheduled: at least one contact (sms, email, call, letter) is scheduled for D+1;
       the reason lists them.
@@ -144,7 +145,7 @@ outcomes as (
         *,
         case
             when blocks is not null then 'suppressed'
-            when customer_missing then 'data_blocked'
+            when data_blocks_collection or customer_missing then 'data_blocked'
             when promise_status = 'open' then 'promise_pending'
             when contacts_scheduled > 0 then 'contact_scheduled'
             when referrals > 0 then 'referred'
@@ -162,7 +163,9 @@ select
     outcome,
     case
         when blocks is not null then 'open ' || blocks
-            || case when customer_missing then '; ' || missing_reason else '' end
+            || case when data_blocks_collection then '; ' || data_reason
+                    when customer_missing then '; ' || missing_reason else '' end
+        when data_blocks_collection then data_reason
         when customer_missing then missing_reason
         when promise_status = 'open' then 'promise to pay '
             || coalesce(cast(promise_amount as {{ str }}) || ' ', '') || 'by '
@@ -198,5 +201,6 @@ select
     end as suppressed_by,
     overdue_since,
     overdue_amount,
-    currency
+    currency,
+    data_status
 from outcomes

@@ -3,7 +3,9 @@
 
     trigger_key names the trigger across nights: a step fires once per overdue episode, a recurring
     action at most once per `every_days` nights. next_trigger_dpd is the next step of the same action
-    (a missed or withheld step is caught up only until the next step is reached). -#}
+    (a missed or withheld step is caught up only until the next step is reached). fallback_channel:
+    the channel a message goes by when the customer has no usable address for its own (policy
+    channel_fallback, only where the template has a text for it). -#}
 {%- set cp = var('contact_policy', {}) -%}
 {%- if execute and not cp -%}
     {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file) (Policy.dbt_vars() includes it)") }}
@@ -36,6 +38,7 @@ select
     cast({{ r['a']['every_days'] }} as {{ dbt.type_int() }}) as every_days,
     cast('{{ r['a']['min_amount'] }}' as decimal(18, 2)) as min_amount,
     {{ "'" ~ r['countries'] ~ "'" if r['countries'] else 'null' }} as countries,
+    {{ "'" ~ r['a']['fallback'] ~ "'" if r['a'].get('fallback') else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as fallback_channel,
     '{{ r['key'] }}' as trigger_key
 {{ 'union all' if not loop.last }}
 {%- else %}
@@ -45,6 +48,7 @@ select
     cast(null as {{ dbt.type_string() }}) as template, cast(null as {{ dbt.type_string() }}) as kind,
     cast(null as {{ dbt.type_int() }}) as trigger_dpd, cast(null as {{ dbt.type_int() }}) as next_trigger_dpd,
     cast(null as {{ dbt.type_int() }}) as every_days, cast(null as decimal(18, 2)) as min_amount,
-    cast(null as {{ dbt.type_string() }}) as countries, cast(null as {{ dbt.type_string() }}) as trigger_key
+    cast(null as {{ dbt.type_string() }}) as countries, cast(null as {{ dbt.type_string() }}) as fallback_channel,
+    cast(null as {{ dbt.type_string() }}) as trigger_key
 where 1 = 0
 {% endfor %}

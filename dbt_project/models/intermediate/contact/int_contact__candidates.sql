@@ -4,10 +4,13 @@
     the loan's DPD on D has reached: a step once per overdue episode (episode = overdue-since date;
     a withheld or missed step is caught up until the action's next step is reached), a recurring
     action when it was not scheduled in the last every_days nights. A broken promise (escalation
-    period) adds a call where none is due and sends its own SMS template. At most one call per loan
-    and one message per channel and template.
+    period) adds a call where none is due and sends its own SMS template. A message for a customer
+    without a usable phone (SMS) or e-mail goes by the other channel when the policy's
+    channel_fallback allows and the template has a text for it (planned_channel keeps the plan).
+    At most one call per loan and one message per channel and template.
 
-    Withheld, first reason that applies: data (customer absent from D's snapshot), block (open flag
+    Withheld, first reason that applies: data (a loan the validate step found orphaned or
+    quarantined, or whose customer is absent from D's snapshot), block (open flag
     on the loan or any customer id of the person), promise (open promise: contact resumes the day
     after its date), unreachable (no usable phone, e-mail or address for the channel), window (no
     allowed hours on D+1), template (amount or DPD beyond what the SMS text is proven to fit),
@@ -47,6 +50,7 @@ due as (
         l.loan_id,
         a.channel,
         a.template as action_template,
+        a.fallback_channel,
         a.kind,
         a.trigger_dpd,
         a.trigger_key,
@@ -85,6 +89,7 @@ due as (
         l.loan_id,
         'call' as channel,
         '{{ promise.get("escalation_call_template", "broken_promise_call") }}' as action_template,
+        cast(null as {{ str }}) as fallback_channel,
         'escalation' as kind,
         cast(null as {{ dbt.type_int() }}) as trigger_dpd,
         'promise:call' as trigger_key,
@@ -94,21 +99,60 @@ due as (
 
 ),
 
-one_each as (
+{%- set esc_fallback = promise.get('escalation_sms_fallback') %}
+templated as (
 
+    -- a broken promise sends its own SMS text; a message for a customer without a usable address
+    -- for its channel goes by the fallback channel when the template has a text for it
     select
-        d.*,
+        d.loan_id,
+        d.channel as planned_channel,
+        d.action_template,
+        d.kind,
+        d.trigger_dpd,
+        d.trigger_key,
+        d.action_order,
         case
             when d.channel = 'sms' and l.is_escalated then '{{ promise.get("escalation_sms_template", "broken_promise") }}'
             else d.action_template
         end as template,
-        row_number() over (
-            partition by d.loan_id, d.channel,
-                case when d.channel = 'call' then '' when d.channel = 'sms' and l.is_escalated then '' else d.action_template end
-            order by case when d.kind = 'escalation' then 1 else 0 end, d.action_order, d.trigger_key
-        ) as copy_no
+        case
+            when d.channel = 'sms' and l.is_escalated then {{ "'" ~ esc_fallback ~ "'" if esc_fallback else 'cast(null as ' ~ str ~ ')' }}
+            else d.fallback_channel
+        end as fallback_channel,
+        l.is_escalated,
+        l.phone,
+        l.email
     from due d
     inner join loans l on l.loan_id = d.loan_id
+
+),
+
+routed as (
+
+    select
+        t.*,
+        case
+            when t.planned_channel = 'sms' and t.phone is null and t.fallback_channel = 'email'
+                and t.email is not null then 'email'
+            when t.planned_channel = 'email' and t.email is null and t.fallback_channel = 'sms'
+                and t.phone is not null then 'sms'
+            else t.planned_channel
+        end as channel
+    from templated t
+
+),
+
+one_each as (
+
+    select
+        r.*,
+        row_number() over (
+            partition by r.loan_id, r.channel, case when r.channel = 'call' then '' else r.template end
+            order by case when r.kind = 'escalation' then 1 else 0 end,
+                case when r.channel = r.planned_channel then 0 else 1 end, r.action_order, r.trigger_key
+        ) as copy_no
+    from routed r
 
 )
 
@@ -128,6 +172,7 @@ select
     l.last_agent_id,
     l.is_escalated,
     a.channel,
+    a.planned_channel,
     a.template,
     a.action_template,
     a.kind,
@@ -156,9 +201,13 @@ select
         else 'DPD ' || cast(a.trigger_dpd as {{ str }}) || ' step of ' || l.stage || ' ' || a.channel
             || ' ' || a.action_template
     end
-        || case when a.channel = 'sms' and l.is_escalated and a.kind <> 'escalation'
-            then ' (broken promise of ' || cast(l.promise_date as {{ str }}) || ')' else '' end as due_reason,
+        || case when a.planned_channel = 'sms' and l.is_escalated and a.kind <> 'escalation'
+            then ' (broken promise of ' || cast(l.promise_date as {{ str }}) || ')' else '' end
+        || case when a.channel <> a.planned_channel
+            then ' (by ' || a.channel || ': no usable ' || case when a.planned_channel = 'sms' then 'phone'
+                else 'e-mail' end || ')' else '' end as due_reason,
     case
+        when l.data_blocks_collection then 'data:' || l.data_status || ' (' || l.data_reason || ')'
         when l.customer_missing then 'data:customer_missing (customer ' || coalesce(l.customer_id, '?')
             || ' absent from the ' || cast({{ as_of_date() }} as {{ str }}) || ' customer snapshot)'
         when l.blocks is not null then 'block:' || l.blocks

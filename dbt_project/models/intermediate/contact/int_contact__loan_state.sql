@@ -1,5 +1,6 @@
 {#- Every overdue loan of D (marts.loan_delinquency) with what the contact rules need to know about
-    it on D: the recipient (phone, e-mail, address, language, window on D+1), the person, the
+    it on D: the data status the validate step gave it (orphan/quarantined loans block collection),
+    the recipient (phone, e-mail, address, language, window on D+1), the person, the
     champion/challenger variant, open blocks, the latest promise to pay, the calls about the debt
     in the last 7 days and the last conversation, and the agent who last spoke to the person.
 
@@ -47,12 +48,17 @@ loans as (
         o.*,
         coalesce(r.person_id, o.customer_id) as person_id,
         r.customer_id is null as customer_missing,
+        coalesce(q.blocks_collection, false) as data_blocks_collection,
+        q.data_status,
+        q.reason as data_reason,
         r.full_name, r.phone, r.email, r.has_address, r.language, r.country,
         r.address_line1, r.address_line2, r.city, r.region, r.postal_code,
         r.zone_key, r.display_zone, r.window_start_utc, r.window_end_utc, r.lookback_start_utc,
         r.pause_boundary_utc, r.window_problem
     from overdue o
     left join recipients r on r.customer_id = o.customer_id
+    left join {{ ref('int_quality_loan_data_status') }} q
+        on q.as_of_date = {{ as_of_date() }} and q.loan_id = o.loan_id
 
 ),
 

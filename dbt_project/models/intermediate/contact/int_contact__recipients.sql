@@ -21,8 +21,8 @@ with customers as (
 
     select
         customer_id,
-        -- issue 4's person_id (customers sharing a national id) replaces this once it exists
-        customer_id as person_id,
+        -- customer ids of one person (same valid national id) share a person_id: limits count per person
+        coalesce(person_id, customer_id) as person_id,
         full_name,
         national_id,
         trim(phone) as phone,
