@@ -19,8 +19,6 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
 from pipelines.generate import generate  # noqa: E402
@@ -28,6 +26,7 @@ from pipelines.ingest import ingest  # noqa: E402
 from pipelines.policy import load_policy  # noqa: E402
 from pipelines.settings import DEFAULT_POLICY  # noqa: E402
 from pipelines.transform import dbt_env, dbt_vars, run_dbt  # noqa: E402
+from pipelines.warehouse import reader  # noqa: E402
 
 START = date(2026, 10, 1)
 SELECT = "+loan_delinquency loan_bucket_history loan_delinquency_month_end"
@@ -36,8 +35,7 @@ SELECT = "+loan_delinquency loan_bucket_history loan_delinquency_month_end"
 def floor_scan(warehouse: Path, night: date) -> tuple[float, int, int]:
     """One scan of the night's instalments and of the payments known that night, reading the
     amounts and dates DPD needs (sums, no grouping)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with reader(warehouse) as con:
         started = time.perf_counter()
         con.execute(
             """select (select sum(principal_due + interest_due + coalesce(fee_due, 0) + date_diff('day', due_date, $1))
@@ -49,23 +47,12 @@ def floor_scan(warehouse: Path, night: date) -> tuple[float, int, int]:
         instalments = con.execute("select count(*) from raw.installments where as_of_date = ?", [night]).fetchone()[0]
         payments = con.execute("select count(*) from raw.payments where delivered_on <= ?", [night]).fetchone()[0]
         return elapsed, instalments, payments
-    finally:
-        con.close()
 
 
 def model_seconds(warehouse: Path) -> dict[str, float]:
     results = json.loads((Path(dbt_env(warehouse)["DBT_TARGET_PATH"]) / "run_results.json").read_text())
     return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]
             if r["unique_id"].startswith("model.")}
-
-
-def release_dbt_connection() -> None:
-    """dbt-duckdb keeps the file open in-process after dbt returns; the floor reads read-only."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-        DuckDBConnectionManager._ENV = None
 
 
 def main() -> None:
@@ -90,7 +77,6 @@ def main() -> None:
         run_dbt(["build", "--vars", dbt_vars(night, **policy_vars), "--exclude-resource-type", "unit_test",
                  "--select", SELECT, "--indirect-selection", "buildable"], warehouse)
         built = time.perf_counter() - started
-        release_dbt_connection()
         models = model_seconds(warehouse)
         floor, instalments, payments = floor_scan(warehouse, night)
         model = models["loan_delinquency"]

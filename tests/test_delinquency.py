@@ -21,7 +21,6 @@ import copy
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
@@ -31,6 +30,7 @@ from pipelines.ingest import ingest
 from pipelines.policy import load_policy
 from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_POLICY
 from pipelines.transform import dbt_vars, run_dbt
+from pipelines.warehouse import reader
 from tests.extracts import agent, customer, installment, loan, payment, write_extract
 
 N1, N2 = date(2026, 3, 15), date(2026, 3, 16)
@@ -79,26 +79,11 @@ def _build(night: date, warehouse: Path) -> None:
     policy_vars = load_policy(DEFAULT_POLICY).dbt_vars()
     run_dbt(["build", "--vars", dbt_vars(night, **policy_vars), "--select", SELECT,
              "--indirect-selection", "buildable", "--exclude-resource-type", "unit_test"], warehouse)
-    _release_dbt_connection()
-
-
-def _release_dbt_connection() -> None:
-    """dbt-duckdb keeps its DuckDB connection open in the process after dbtRunner returns, and a
-    read-only connection to the same file then fails ("different configuration"). Until
-    transform.run_dbt releases it, the tests do."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-        DuckDBConnectionManager._ENV = None
 
 
 def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with reader(warehouse) as con:
         return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +195,6 @@ def test_dbt_unit_tests_pass(nights):
     policy_vars = load_policy(DEFAULT_POLICY).dbt_vars()
     run_dbt(["test", "--select", MODELS, "--resource-type", "unit_test", "--vars", dbt_vars(N1, **policy_vars)],
             nights["warehouse"])
-    _release_dbt_connection()
 
 
 # --- policy file ------------------------------------------------------------------------------

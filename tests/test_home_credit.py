@@ -13,12 +13,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.adapters.home_credit import ANCHOR, read_book, write_landing
 from pipelines.ingest import ingest
 from pipelines.transform import dbt_vars, run_dbt
+from pipelines.warehouse import reader
 from tests.conftest import SHARED
 
 SAMPLE = SHARED / "realdata" / "home_credit_sample" / "installments_payments.csv"
@@ -87,20 +87,14 @@ def test_engine_dpd_matches_recorded_lateness(tmp_path):
     for night in dates:
         assert ingest(landing, warehouse, night, "home-credit").rows_quarantined == 0
     run_dbt(["run", "--vars", dbt_vars(dates[-1]), "--select", "+int_loan_delinquency"], warehouse)
-    from tests.test_delinquency import _release_dbt_connection
 
-    _release_dbt_connection()
-
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with reader(warehouse) as con:
         dpd = {(r[0], r[1]): r[2:] for r in con.execute(
             "select as_of_date, loan_id, dpd, overdue_since from intermediate.int_loan_delinquency "
             "where as_of_date in (select unnest(?))", [dates]).fetchall()}
         allocation = {(r[0], r[1], r[2]): r[3:] for r in con.execute(
             "select as_of_date, loan_id, due_date, unpaid_amount, is_unpaid, installment_no "
             "from intermediate.int_installment_allocation where as_of_date in (select unnest(?))", [dates]).fetchall()}
-    finally:
-        con.close()
 
     matched, differences = 0, []
     for instalment, pay in cases:
