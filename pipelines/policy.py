@@ -8,8 +8,8 @@ line naming the file and the key path, e.g.
     policy/default.yaml: delinquency.bucket_schemes.chinese[2].from_dpd: 25 overlaps bucket M1 (1-30 DPD)
 
 The dbt project reads the policy as vars (`Policy.dbt_vars()`), passed by `transform.build(...,
-extra_vars=policy.dbt_vars())` beside `as_of_date`; dbt_project.yml holds the same values as
-packaged defaults so that dbt unit tests and a plain `dbt build` work without the pipeline.
+extra_vars=policy.dbt_vars())` beside `as_of_date`; dbt_project.yml holds the delinquency values
+as packaged defaults so that the delinquency models and their unit tests build without the pipeline.
 """
 from __future__ import annotations
 
