@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pyarrow as pa
@@ -37,14 +38,6 @@ class ExtractFile:
     @property
     def extra_columns(self) -> list[str]:
         return [c for c in self.table.column_names if c not in self.spec.columns and c != ROW_NUMBER]
-
-
-@dataclass
-class Extract:
-    as_of: date
-    folder: Path
-    manifest: dict
-    files: dict[str, ExtractFile]
 
 
 def _sha256(path: Path) -> str:
@@ -143,8 +136,8 @@ def _locate(folder: Path, spec: LandingFile) -> Path:
     raise BatchBlocked(f"{folder / spec.csv_name}: file missing from the extract")
 
 
-def read_extract(landing: Path, as_of: date) -> Extract:
-    """Verify the folder for `as_of` against its manifest and return its files as text tables."""
+def open_extract(landing: Path, as_of: date) -> tuple[Path, dict]:
+    """The folder for `as_of` and its parsed manifest, or BatchBlocked."""
     folder = landing / as_of.isoformat()
     if not folder.is_dir():
         raise BatchBlocked(f"{folder}: no extract for {as_of} in the landing zone")
@@ -157,9 +150,18 @@ def read_extract(landing: Path, as_of: date) -> Extract:
         raise BatchBlocked(f"{manifest_path}: not valid JSON ({exc})") from None
     if str(manifest.get("as_of")) != as_of.isoformat():
         raise BatchBlocked(f"{manifest_path}: as_of {manifest.get('as_of')!r} does not match folder date {as_of}")
-    declared_files = manifest.get("files") or {}
+    return folder, manifest
 
-    files: dict[str, ExtractFile] = {}
+
+def verified_files(landing: Path, as_of: date) -> Iterator[ExtractFile]:
+    """Each landing file of `as_of`, proven against the manifest, as a text table.
+
+    Yields one file at a time so a caller can stage it and let it go (a large book's
+    installments do not fit in memory many times over); the caller must not write to the
+    warehouse before the last file has been yielded, since any file may still block the batch.
+    """
+    folder, manifest = open_extract(landing, as_of)
+    declared_files = manifest.get("files") or {}
     for spec in LANDING_FILES.values():
         path = _locate(folder, spec)
         where = str(path)
@@ -179,5 +181,4 @@ def read_extract(landing: Path, as_of: date) -> Extract:
             raise BatchBlocked(f"{where}: required column(s) missing: {', '.join(missing)}")
         _check_control_totals(table, declared, where)
         table = table.append_column(ROW_NUMBER, pa.array(range(1, table.num_rows + 1), type=pa.int64()))
-        files[spec.name] = ExtractFile(spec, path, sha, encoding, table)
-    return Extract(as_of, folder, manifest, files)
+        yield ExtractFile(spec, path, sha, encoding, table)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.extract import ROW_NUMBER, ExtractFile, read_extract
-from pipelines.landing import LANDING_FILES, MONEY, LandingFile
+from pipelines.ingest.extract import ROW_NUMBER, ExtractFile, verified_files
+from pipelines.landing import MONEY, LandingFile
 from pipelines.warehouse import writer
 
 MONEY_PATTERN = r"^-?[0-9]+(\.[0-9]{1,2})?$"
@@ -66,7 +66,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _typed_select(spec: LandingFile, extract_file: ExtractFile, as_of: date, load_id: str) -> str:
+def _typed_select(spec: LandingFile, extra_columns: list[str], source: str, as_of: date, load_id: str) -> str:
     """SELECT producing typed columns plus `_problem` ('' when the row is clean)."""
     typed, problems = [], []
     for column, sql_type in spec.columns.items():
@@ -83,14 +83,15 @@ def _typed_select(spec: LandingFile, extract_file: ExtractFile, as_of: date, loa
             )
     for key in spec.key:
         problems.append(f"case when nullif(trim({_q(key)}), '') is null then '{key}: blank key' end")
-    extras = extract_file.extra_columns
-    extra = f"to_json(struct_pack({', '.join(f'{_q(c)} := {_q(c)}' for c in extras)}))::varchar" if extras else "null::varchar"
+    extra = (
+        f"to_json(struct_pack({', '.join(f'{_q(c)} := {_q(c)}' for c in extra_columns)}))::varchar"
+        if extra_columns else "null::varchar"
+    )
     return f"""
         select date '{as_of}' as {date_column(spec)}, {', '.join(typed)},
                {extra} as _extra, '{load_id}' as _load_id, {ROW_NUMBER},
-               concat_ws('; ', {', '.join(problems)}) as _problem,
-               to_json(src)::varchar as _record
-        from src"""
+               concat_ws('; ', {', '.join(problems)}) as _problem
+        from {source}"""
 
 
 def _table_ddl(spec: LandingFile) -> str:
@@ -101,58 +102,87 @@ def _table_ddl(spec: LandingFile) -> str:
     )
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, extract_file: ExtractFile, as_of: date, run_id: str) -> FileLoad:
-    spec = extract_file.spec
-    table, when = f"raw.{spec.name}", date_column(spec)
-    load_id = f"{as_of}:{spec.name}:{extract_file.sha256[:12]}"
-    con.execute(_table_ddl(spec))
-    con.register("src", extract_file.table)
-    con.execute(f"create or replace temp table staged as {_typed_select(spec, extract_file, as_of, load_id)}")
+def _mark_repeated_keys(con: duckdb.DuckDBPyConnection, spec: LandingFile) -> None:
+    """A key repeated within one file: the first row wins. Snapshot repeats are quarantined (two
+    versions of one record is a data problem); event repeats are re-deliveries, dropped and counted.
+    The window runs only over the repeated keys, so a clean file costs one hash aggregate."""
     key = ", ".join(_q(k) for k in spec.key)
-    # A key repeated within one file: the first row wins. Snapshot repeats are quarantined
-    # (two versions of one record is a data problem); event repeats are harmless re-deliveries.
-    con.execute(f"""
-        create or replace temp table ranked as
-        select *, row_number() over (partition by {key} order by {ROW_NUMBER}) as _copy
-        from staged where _problem = ''""")
+    repeated = f"""
+        select {ROW_NUMBER}, min({ROW_NUMBER}) over (partition by {key}) as first_row
+        from typed
+        where _problem = '' and ({key}) in (
+            select ({key}) from typed where _problem = '' group by {key} having count(*) > 1)"""
     if spec.kind == "snapshot":
         con.execute(f"""
-            update staged set _problem = 'duplicate key ({', '.join(spec.key)}) already in row ' || r.first_row
-            from (select {key}, {ROW_NUMBER}, min({ROW_NUMBER}) over (partition by {key}) as first_row
-                  from ranked) r
-            where staged.{ROW_NUMBER} = r.{ROW_NUMBER} and r.{ROW_NUMBER} <> r.first_row""")
-        con.execute("delete from ranked where _copy > 1")
+            update typed set _problem = 'duplicate key ({', '.join(spec.key)}) already in row ' || r.first_row
+            from ({repeated}) r
+            where typed.{ROW_NUMBER} = r.{ROW_NUMBER} and r.{ROW_NUMBER} <> r.first_row""")
+    else:
+        con.execute(f"""
+            delete from typed where {ROW_NUMBER} in (
+                select {ROW_NUMBER} from ({repeated}) r where r.{ROW_NUMBER} <> r.first_row)""")
+
+
+@dataclass
+class StagedFile:
+    """A verified file copied into a DuckDB temp table (`source`), waiting for the transaction."""
+    spec: LandingFile
+    path: Path
+    sha256: str
+    encoding: str
+    rows: int
+    extra_columns: list[str]
+    source: str
+
+
+def _stage(con: duckdb.DuckDBPyConnection, extract_file: ExtractFile) -> StagedFile:
+    source = f"src_{extract_file.spec.name}"
+    con.register("arrow_source", extract_file.table)
+    con.execute(f"create or replace temp table {source} as select * from arrow_source")
+    con.unregister("arrow_source")
+    return StagedFile(extract_file.spec, extract_file.path, extract_file.sha256, extract_file.encoding,
+                      extract_file.table.num_rows, extract_file.extra_columns, source)
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, staged: StagedFile, as_of: date, run_id: str) -> FileLoad:
+    spec = staged.spec
+    table, when = f"raw.{spec.name}", date_column(spec)
+    load_id = f"{as_of}:{spec.name}:{staged.sha256[:12]}"
+    con.execute(_table_ddl(spec))
+    con.execute(f"create or replace temp table typed as "
+                f"{_typed_select(spec, staged.extra_columns, staged.source, as_of, load_id)}")
+    _mark_repeated_keys(con, spec)
     con.execute(f"delete from {table} where {when} = date '{as_of}'")
     con.execute("delete from raw.rejected_rows where as_of_date = ? and file_name = ?", [as_of, spec.csv_name])
     con.execute(f"""
         insert into raw.rejected_rows
-        select date '{as_of}', '{spec.csv_name}', {ROW_NUMBER}, _problem, _record, _load_id
-        from staged where _problem <> '' order by {ROW_NUMBER}""")
+        select date '{as_of}', '{spec.csv_name}', t.{ROW_NUMBER}, t._problem, to_json(s)::varchar, t._load_id
+        from typed t join {staged.source} s using ({ROW_NUMBER})
+        where t._problem <> '' order by t.{ROW_NUMBER}""")
     columns = ", ".join([when, *map(_q, spec.columns), "_extra", "_load_id", ROW_NUMBER])
     if spec.kind == "snapshot":
-        con.execute(f"insert into {table} select {columns} from ranked order by {ROW_NUMBER}")
+        con.execute(f"insert into {table} select {columns} from typed where _problem = '' order by {ROW_NUMBER}")
     else:
         # Canonical state: each id at its earliest delivery, whatever order dates are (re)loaded in.
+        match = " and ".join(f"t.{_q(k)} = r.{_q(k)}" for k in spec.key)
         con.execute(f"""
-            insert into {table} select {columns} from ranked r
-            where _copy = 1 and not exists (
-                select 1 from {table} t where ({', '.join(f't.{_q(k)}' for k in spec.key)}) = ({', '.join(f'r.{_q(k)}' for k in spec.key)})
-                  and t.{when} < date '{as_of}')
+            insert into {table} select {columns} from typed r
+            where _problem = '' and not exists (
+                select 1 from {table} t where {match} and t.{when} < date '{as_of}')
             order by {ROW_NUMBER}""")
         con.execute(f"""
             delete from {table} t where t.{when} > date '{as_of}' and exists (
-                select 1 from ranked r where ({', '.join(f'r.{_q(k)}' for k in spec.key)}) = ({', '.join(f't.{_q(k)}' for k in spec.key)}))""")
-    rows = extract_file.table.num_rows
-    quarantined = con.execute("select count(*) from staged where _problem <> ''").fetchone()[0]
+                select 1 from typed r where r._problem = '' and {match})""")
+    quarantined = con.execute("select count(*) from typed where _problem <> ''").fetchone()[0]
     loaded = con.execute(f"select count(*) from {table} where {when} = date '{as_of}'").fetchone()[0]
-    skipped = rows - quarantined - loaded
+    skipped = staged.rows - quarantined - loaded
     con.execute(
         "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [run_id, as_of, extract_file.path.name, load_id, extract_file.path.suffix.lstrip("."),
-         extract_file.encoding, extract_file.sha256, rows, loaded, quarantined, skipped],
+        [run_id, as_of, staged.path.name, load_id, staged.path.suffix.lstrip("."),
+         staged.encoding, staged.sha256, staged.rows, loaded, quarantined, skipped],
     )
-    con.unregister("src")
-    return FileLoad(extract_file.path.name, rows, loaded, quarantined, skipped)
+    con.execute(f"drop table {staged.source}")
+    return FileLoad(staged.path.name, staged.rows, loaded, quarantined, skipped)
 
 
 def _rejection_lines(con: duckdb.DuckDBPyConnection, folder: Path, as_of: date) -> list[str]:
@@ -165,21 +195,22 @@ def _rejection_lines(con: duckdb.DuckDBPyConnection, folder: Path, as_of: date) 
 
 def ingest(landing: Path, warehouse: Path, as_of: date, run_id: str) -> IngestResult:
     """Verify then load one business date. Raises BatchBlocked before any write if the extract is bad."""
-    extract = read_extract(landing, as_of)
     result = IngestResult(as_of)
     with writer(warehouse) as con:
+        # Every file is verified and staged in temp tables (not the warehouse) before the transaction.
+        staged = [_stage(con, extract_file) for extract_file in verified_files(landing, as_of)]
         con.execute("create schema if not exists raw")
         con.execute(LOAD_LOG_DDL)
         con.execute(REJECTED_DDL)
         con.execute("begin transaction")
         try:
-            for name in LANDING_FILES:
-                result.files.append(_load_file(con, extract.files[name], as_of, run_id))
+            for staged_file in staged:
+                result.files.append(_load_file(con, staged_file, as_of, run_id))
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
-        result.rejections = _rejection_lines(con, extract.folder, as_of)
+        result.rejections = _rejection_lines(con, landing / as_of.isoformat(), as_of)
     for line in result.rejections:
         print(line, file=sys.stderr)
     return result
