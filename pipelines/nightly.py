@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from data_quality import validate_step  # noqa: F401  (a nightly step, also called by the DAG)
 from data_quality.steward import report_writer as steward_report_writer
-from pipelines import transform
+from pipelines import reporting, transform
 from pipelines.contact.outbox import contact_writers
 from pipelines.ingest import ingest
 from pipelines.policy import load_policy
@@ -75,7 +75,9 @@ def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
     summary = delinquency_summary(as_of, paths)
     writers = contact_writers(paths.warehouse, as_of, paths.policy)  # sms, e-mail, calls, skip trace, referrals
     writers.append(steward_report_writer(as_of, paths))               # data_quality_report.html
+    writers += reporting.writers(as_of, paths, run_id)                # kpi_report.html, kpi_tables.xlsx
     batch = publish(paths.out, as_of, run_id, policy.version, writers=writers, summary=summary)
+    reporting.publish_latest(paths.out, as_of)                         # <out>/kpi_report.html: newest date
     return {"folder": str(batch.folder), **summary}
 
 

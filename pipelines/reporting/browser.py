@@ -1,0 +1,60 @@
+"""Open a KPI report in headless Chromium (playwright with the system's Debian Chromium): collect
+console errors, count each chart's marks, and optionally save a full-page screenshot.
+
+    python -m pipelines.reporting.browser outbox/kpi_report.html docs/kpi_report.png
+
+Used by tests/test_reporting.py and to refresh the screenshot in docs/. No network: the page is
+a local file with everything inline, and Chromium is started with background networking off.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@dataclass
+class PageCheck:
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)   # anything fetched besides the page itself
+    marks: dict[str, int] = field(default_factory=dict)  # chart id -> number of marks drawn
+    empty: list[str] = field(default_factory=list)      # charts that drew their "no data" note
+
+
+def inspect(report: Path, screenshot: Path | None = None, width: int = 1280) -> PageCheck:
+    from playwright.sync_api import sync_playwright
+
+    check = PageCheck()
+    url = report.resolve().as_uri()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.on("console", lambda m: check.console_errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: check.page_errors.append(str(e)))
+            page.on("request", lambda r: check.requests.append(r.url) if r.url != url else None)
+            page.goto(url, wait_until="load")
+            found = page.eval_on_selector_all(
+                "svg[data-chart]",
+                "nodes => nodes.map(n => [n.dataset.chart, n.querySelectorAll('.mark').length, n.dataset.empty === 'true'])")
+            for chart, marks, empty in found:
+                check.marks[chart] = marks
+                if empty:
+                    check.empty.append(chart)
+            if screenshot is not None:
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    return check
+
+
+if __name__ == "__main__":
+    result = inspect(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    print(json.dumps(result.__dict__, indent=2))

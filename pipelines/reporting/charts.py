@@ -1,0 +1,237 @@
+"""Inline SVG charts for the KPI report: no JavaScript, no network, nothing to vendor.
+
+Each function returns one `<svg>` element as `markupsafe.Markup`. Every chart carries
+`data-chart="<id>"`, a `<title>` for screen readers, and every data mark (a line point, a bar, a
+heat-map cell) has the class `mark`, so a test can prove that a chart was drawn with data. A chart
+without data draws a short "no data" note instead of marks (`data-empty="true"`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+PALETTE = ["#1f6feb", "#d9480f", "#2b8a3e", "#7048e8", "#c2255c", "#0b7285", "#e8590c", "#5c940d",
+           "#862e9c", "#495057", "#1864ab", "#a61e4d"]
+FONT = "font-family='system-ui, -apple-system, Segoe UI, Noto Sans, sans-serif'"
+Formatter = Callable[[float], str]
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def amount(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:,.2f}M"
+    if abs(value) >= 10_000:
+        return f"{value / 1_000:,.0f}k"
+    return f"{value:,.0f}"
+
+
+@dataclass
+class Series:
+    name: str
+    values: Sequence[float | None]
+    color: str | None = None
+    dashed: bool = False
+
+
+def _nice_max(value: float) -> float:
+    """A round upper bound for an axis (1, 2, 2.5, 5 x 10^n)."""
+    if value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        bound = step * 10 ** exponent
+        if bound >= value:
+            return bound
+    return 10 ** (exponent + 1)
+
+
+def _open(chart_id: str, title: str, width: int, height: int, empty: bool = False) -> list[str]:
+    empty_flag = " data-empty='true'" if empty else ""
+    return [
+        f"<svg xmlns='http://www.w3.org/2000/svg' class='chart' data-chart='{escape(chart_id)}'{empty_flag}"
+        f" viewBox='0 0 {width} {height}' width='100%'"
+        f" role='img' aria-label='{escape(title)}' {FONT}>",
+        f"<title>{escape(title)}</title>",
+    ]
+
+
+def _empty(chart_id: str, title: str, width: int, height: int, note: str) -> Markup:
+    parts = _open(chart_id, title, width, height, empty=True)
+    parts.append(f"<rect x='0.5' y='0.5' width='{width - 1}' height='{height - 1}' fill='#f8f9fa' stroke='#dee2e6'/>")
+    parts.append(f"<text x='{width / 2}' y='{height / 2}' text-anchor='middle' font-size='13' fill='#6c757d'>"
+                 f"{escape(note)}</text></svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(chart_id: str, title: str, x_labels: Sequence[str], series: Sequence[Series],
+               y_format: Formatter = percent, width: int = 640, height: int = 260,
+               y_max: float | None = None, no_data: str = "no data yet") -> Markup:
+    """Lines over categorical x positions; a point (class `mark`) per non-null value."""
+    values = [v for s in series for v in s.values if v is not None]
+    if not values or not x_labels:
+        return _empty(chart_id, title, width, height, no_data)
+    left, right, top, bottom = 56, 16, 16, 58
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = y_max if y_max is not None else _nice_max(max(values))
+    n = len(x_labels)
+
+    def x(i: int) -> float:
+        return left + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
+
+    def y(v: float) -> float:
+        return top + plot_h - plot_h * max(0.0, min(v, top_value)) / top_value
+
+    parts = _open(chart_id, title, width, height)
+    for k in range(5):
+        tick = top_value * k / 4
+        parts.append(f"<line x1='{left}' x2='{left + plot_w}' y1='{y(tick):.1f}' y2='{y(tick):.1f}' stroke='#e9ecef'/>")
+        parts.append(f"<text x='{left - 6}' y='{y(tick) + 4:.1f}' text-anchor='end' font-size='11' fill='#495057'>"
+                     f"{escape(y_format(tick))}</text>")
+    step = max(1, math.ceil(n / 10))
+    for i, label in enumerate(x_labels):
+        if i % step == 0 or i == n - 1:
+            parts.append(f"<text x='{x(i):.1f}' y='{top + plot_h + 16}' text-anchor='middle' font-size='11'"
+                         f" fill='#495057'>{escape(label)}</text>")
+    for s_index, s in enumerate(series):
+        color = s.color or PALETTE[s_index % len(PALETTE)]
+        points = [(x(i), y(v), v, x_labels[i]) for i, v in enumerate(s.values) if v is not None and i < n]
+        if len(points) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
+            dash = " stroke-dasharray='5 4'" if s.dashed else ""
+            parts.append(f"<polyline points='{path}' fill='none' stroke='{color}' stroke-width='2'{dash}/>")
+        for px, py, v, label in points:
+            parts.append(f"<circle class='mark' cx='{px:.1f}' cy='{py:.1f}' r='3.5' fill='{color}'>"
+                         f"<title>{escape(s.name)} {escape(label)}: {escape(y_format(v))}</title></circle>")
+    legend_y = height - 14
+    cursor = left
+    for s_index, s in enumerate(series):
+        color = s.color or PALETTE[s_index % len(PALETTE)]
+        parts.append(f"<rect x='{cursor}' y='{legend_y - 9}' width='12' height='12' fill='{color}'/>")
+        parts.append(f"<text x='{cursor + 16}' y='{legend_y + 1}' font-size='11' fill='#212529'>{escape(s.name)}</text>")
+        cursor += 24 + 7 * len(s.name)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float],
+              value_format: Formatter = amount, width: int = 640, bar_height: int = 20,
+              colors: Sequence[str] | None = None, no_data: str = "no data yet") -> Markup:
+    """Horizontal bars, one per label (class `mark`), with the value written at the end."""
+    if not labels:
+        return _empty(chart_id, title, width, 80, no_data)
+    label_w = min(220, 12 + 7 * max(len(str(label)) for label in labels))
+    left, right, top = label_w, 80, 8
+    height = top + len(labels) * (bar_height + 6) + 8
+    top_value = max([abs(v) for v in values] + [1e-9])
+    plot_w = width - left - right
+    parts = _open(chart_id, title, width, height)
+    for i, (label, value) in enumerate(zip(labels, values)):
+        y = top + i * (bar_height + 6)
+        w = max(1.0, plot_w * abs(value) / top_value) if value else 0.0
+        color = colors[i] if colors else PALETTE[0]
+        parts.append(f"<text x='{left - 6}' y='{y + bar_height * 0.7:.1f}' text-anchor='end' font-size='12'"
+                     f" fill='#212529'>{escape(label)}</text>")
+        parts.append(f"<rect class='mark' x='{left}' y='{y}' width='{w:.1f}' height='{bar_height}' fill='{color}'>"
+                     f"<title>{escape(label)}: {escape(value_format(value))}</title></rect>")
+        parts.append(f"<text x='{left + w + 4:.1f}' y='{y + bar_height * 0.7:.1f}' font-size='12' fill='#212529'>"
+                     f"{escape(value_format(value))}</text>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def grouped_bar_chart(chart_id: str, title: str, groups: Sequence[str], series: Sequence[Series],
+                      value_format: Formatter = percent, width: int = 640, height: int = 260,
+                      no_data: str = "no data yet") -> Markup:
+    """Vertical bars: per group one bar for each series (e.g. champion and challenger)."""
+    values = [v for s in series for v in s.values if v is not None]
+    if not groups or not values:
+        return _empty(chart_id, title, width, height, no_data)
+    left, right, top, bottom = 56, 16, 16, 72
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_max(max(values))
+    group_w = plot_w / len(groups)
+    bar_w = max(4.0, min(28.0, (group_w - 12) / max(1, len(series))))
+    parts = _open(chart_id, title, width, height)
+    for k in range(5):
+        tick = top_value * k / 4
+        ty = top + plot_h - plot_h * tick / top_value
+        parts.append(f"<line x1='{left}' x2='{left + plot_w}' y1='{ty:.1f}' y2='{ty:.1f}' stroke='#e9ecef'/>")
+        parts.append(f"<text x='{left - 6}' y='{ty + 4:.1f}' text-anchor='end' font-size='11' fill='#495057'>"
+                     f"{escape(value_format(tick))}</text>")
+    for g, group in enumerate(groups):
+        start = left + g * group_w + (group_w - bar_w * len(series)) / 2
+        for s_index, s in enumerate(series):
+            v = s.values[g] if g < len(s.values) else None
+            if v is None:
+                continue
+            h = plot_h * max(0.0, v) / top_value
+            color = s.color or PALETTE[s_index % len(PALETTE)]
+            parts.append(f"<rect class='mark' x='{start + s_index * bar_w:.1f}' y='{top + plot_h - h:.1f}'"
+                         f" width='{bar_w - 2:.1f}' height='{max(h, 1):.1f}' fill='{color}'>"
+                         f"<title>{escape(group)} {escape(s.name)}: {escape(value_format(v))}</title></rect>")
+        parts.append(f"<text x='{left + g * group_w + group_w / 2:.1f}' y='{top + plot_h + 14}' text-anchor='middle'"
+                     f" font-size='10' fill='#495057'>{escape(group)}</text>")
+    cursor = left
+    for s_index, s in enumerate(series):
+        color = s.color or PALETTE[s_index % len(PALETTE)]
+        parts.append(f"<rect x='{cursor}' y='{height - 23}' width='12' height='12' fill='{color}'/>")
+        parts.append(f"<text x='{cursor + 16}' y='{height - 13}' font-size='11' fill='#212529'>{escape(s.name)}</text>")
+        cursor += 24 + 7 * len(s.name)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def heat_map(chart_id: str, title: str, rows: Sequence[str], columns: Sequence[str],
+             cells: dict[tuple[str, str], tuple[float, int]], row_title: str = "from",
+             column_title: str = "to", width: int = 640, no_data: str = "no data yet",
+             worse: Callable[[str, str], bool] = lambda row, column: False) -> Markup:
+    """A matrix of shares: cells[(row, column)] = (share 0..1, count). Cells with a count are
+    marks; the colour deepens with the share (red where `worse(row, column)`, else blue), the
+    diagonal is outlined."""
+    if not rows or not columns or not cells:
+        return _empty(chart_id, title, width, 120, no_data)
+    left, top = 78, 44
+    cell_w = min(78.0, (width - left - 10) / len(columns))
+    cell_h = 34
+    height = top + cell_h * len(rows) + 10
+    parts = _open(chart_id, title, width, height)
+    parts.append(f"<text x='{left}' y='14' font-size='11' fill='#495057'>{escape(column_title)} →</text>")
+    parts.append(f"<text x='4' y='{top - 8}' font-size='11' fill='#495057'>{escape(row_title)} ↓</text>")
+    for c, column in enumerate(columns):
+        parts.append(f"<text x='{left + c * cell_w + cell_w / 2:.1f}' y='{top - 8}' text-anchor='middle' font-size='11'"
+                     f" fill='#212529'>{escape(column)}</text>")
+    for r, row in enumerate(rows):
+        y = top + r * cell_h
+        parts.append(f"<text x='{left - 6}' y='{y + cell_h / 2 + 4:.1f}' text-anchor='end' font-size='11'"
+                     f" fill='#212529'>{escape(row)}</text>")
+        for c, column in enumerate(columns):
+            x = left + c * cell_w
+            share, count = cells.get((row, column), (None, 0))
+            if not count:
+                parts.append(f"<rect x='{x:.1f}' y='{y}' width='{cell_w - 2:.1f}' height='{cell_h - 2}' fill='#f8f9fa'/>")
+                continue
+            intensity = max(0.0, min(1.0, share or 0.0))
+            fill = _blend("#ffffff", "#c92a2a" if worse(row, column) else "#1971c2", 0.12 + 0.88 * intensity)
+            text_color = "#ffffff" if intensity > 0.55 else "#212529"
+            outline = " stroke='#212529' stroke-width='1.5'" if row == column else ""
+            parts.append(f"<rect class='mark' x='{x:.1f}' y='{y}' width='{cell_w - 2:.1f}' height='{cell_h - 2}'"
+                         f" fill='{fill}'{outline}><title>{escape(row)} → {escape(column)}: {escape(percent(share))}"
+                         f" ({count:,} loans)</title></rect>")
+            parts.append(f"<text x='{x + cell_w / 2 - 1:.1f}' y='{y + cell_h / 2 + 4:.1f}' text-anchor='middle'"
+                         f" font-size='11' fill='{text_color}'>{escape(percent(share, 0 if (share or 0) >= 0.1 else 1))}</text>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _blend(low: str, high: str, t: float) -> str:
+    a = [int(low[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(high[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
