@@ -16,11 +16,11 @@
     {%- set countries = (';' ~ (a['countries'] | join(';')) ~ ';') if a['countries'] else none -%}
     {%- if a['on_dpd'] -%}
         {%- for d in a['on_dpd'] -%}
-            {%- do rows.append({'a': a, 'kind': 'step', 'dpd': d, 'next': a['on_dpd'][loop.index] if not loop.last else none,
+            {%- set _ = rows.append({'a': a, 'kind': 'step', 'dpd': d, 'next': a['on_dpd'][loop.index] if not loop.last else none,
                                 'key': key ~ '@' ~ d, 'countries': countries}) -%}
         {%- endfor -%}
     {%- else -%}
-        {%- do rows.append({'a': a, 'kind': 'recurring', 'dpd': a['from_dpd'], 'next': none,
+        {%- set _ = rows.append({'a': a, 'kind': 'recurring', 'dpd': a['from_dpd'], 'next': none,
                             'key': key ~ '/' ~ a['every_days'] ~ 'd', 'countries': countries}) -%}
     {%- endif -%}
 {%- endfor %}

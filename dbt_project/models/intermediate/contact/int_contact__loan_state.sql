@@ -22,9 +22,9 @@
     {%- set h = dbt.hash("'" ~ (ch['salt'] | replace("'", "''")) ~ ":' || l.loan_id") -%}
     {%- set digits = [] -%}
     {%- for i in range(1, 5) -%}
-        {%- do digits.append("(" ~ dbt.position("substr(" ~ h ~ ", " ~ i ~ ", 1)", "'0123456789abcdef'") ~ " - 1) * " ~ (16 ** (4 - i))) -%}
+        {%- set _ = digits.append("(" ~ dbt.position("substr(" ~ h ~ ", " ~ i ~ ", 1)", "'0123456789abcdef'") ~ " - 1) * " ~ (16 ** (4 - i))) -%}
     {%- endfor -%}
-    {%- do variant_tests.append({'stage': stage, 'number': digits | join(' + '), 'below': ch['share_per_65536']}) -%}
+    {%- set _ = variant_tests.append({'stage': stage, 'number': digits | join(' + '), 'below': ch['share_per_65536']}) -%}
 {%- endfor %}
 
 with overdue as (

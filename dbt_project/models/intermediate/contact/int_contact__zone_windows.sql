@@ -26,7 +26,7 @@
 {%- set default_window = [window['start_minute'], window['end_minute']] -%}
 {%- set zone_country = {} -%}
 {%- for cc, zones in pytz.country_timezones.items() -%}
-    {%- for z in zones -%}{%- if z not in zone_country -%}{%- do zone_country.update({z: cc}) -%}{%- endif -%}{%- endfor -%}
+    {%- for z in zones -%}{%- if z not in zone_country -%}{%- set _ = zone_country.update({z: cc}) -%}{%- endif -%}{%- endfor -%}
 {%- endfor -%}
 
 {#- [start, end) of D+1 in a zone as UTC datetimes, per (zone, window), computed once. Ambiguous
@@ -35,14 +35,14 @@
 {%- set rows = [] -%}
 {%- set groups = [] -%}
 {%- for zone in pytz.all_timezones | sort -%}
-    {%- do groups.append({'key': 'tz:' ~ zone, 'country': zone_country.get(zone), 'zones': [zone]}) -%}
+    {%- set _ = groups.append({'key': 'tz:' ~ zone, 'country': zone_country.get(zone), 'zones': [zone]}) -%}
 {%- endfor -%}
 {%- for cc in pytz.country_timezones | sort -%}
-    {%- do groups.append({'key': 'country:' ~ cc, 'country': cc, 'zones': pytz.country_timezones[cc]}) -%}
+    {%- set _ = groups.append({'key': 'country:' ~ cc, 'country': cc, 'zones': pytz.country_timezones[cc]}) -%}
 {%- endfor -%}
 {%- for cc, regions in cp.get('timezones_by_region', {}).items() | sort -%}
     {%- for region, zones in regions.items() | sort -%}
-        {%- do groups.append({'key': 'region:' ~ cc ~ ':' ~ region, 'country': cc, 'zones': zones}) -%}
+        {%- set _ = groups.append({'key': 'region:' ~ cc ~ ':' ~ region, 'country': cc, 'zones': zones}) -%}
     {%- endfor -%}
 {%- endfor -%}
 {%- for g in (groups if execute else []) -%}  {#- parsing needs no windows -#}
@@ -52,14 +52,14 @@
         {%- set key = zone ~ '|' ~ w[0] ~ '|' ~ w[1] -%}
         {%- if key not in cache -%}
             {%- set tz = pytz.timezone(zone) -%}
-            {%- do cache.update({key: [
+            {%- set _ = cache.update({key: [
                 tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[0]), is_dst=False)).astimezone(pytz.utc),
                 tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[1]), is_dst=True)).astimezone(pytz.utc)]}) -%}
         {%- endif -%}
-        {%- do starts.append(cache[key][0]) -%}{%- do ends.append(cache[key][1]) -%}
+        {%- set _ = starts.append(cache[key][0]) -%}{%- set _ = ends.append(cache[key][1]) -%}
     {%- endfor -%}
     {%- set common = (starts | max) < (ends | min) -%}
-    {%- do rows.append({'key': g['key'], 'display': g['zones'][0], 'n': g['zones'] | length,
+    {%- set _ = rows.append({'key': g['key'], 'display': g['zones'][0], 'n': g['zones'] | length,
                         'start': (starts | max) if common else none, 'end': (ends | min) if common else none}) -%}
 {%- endfor -%}
 {%- set fmt = "'%Y-%m-%d %H:%M:%S+00:00'" %}
