@@ -267,9 +267,23 @@ def render_part(letters: list[Letter], stem: Path, title: str, templates_dir=Non
     return result
 
 
+_PROGRESS = None  # in a worker: a shared counter of letters done, for the parent's progress bar
+
+
+def _init_worker(counter) -> None:
+    global _PROGRESS
+    _PROGRESS = counter
+
+
+def _count(n: int) -> None:
+    with _PROGRESS.get_lock():
+        _PROGRESS.value += n
+
+
 def _part_worker(task) -> tuple[str, int, PartResult]:
     name, index, letters, stem, templates_dir = task
-    return name, index, render_part(letters, Path(stem), name, templates_dir)
+    return name, index, render_part(letters, Path(stem), name, templates_dir,
+                                    tick=_count if _PROGRESS is not None else None)
 
 
 def _manifest_stub(letter: Letter, recipient) -> dict:
@@ -352,9 +366,21 @@ def _render(groups: dict[str, list[Letter]], out_dir, progress, workers, duplex,
         for name in [n for n, parts in pending.items() if not parts]:
             pending.pop(name)
         if parallel and len(tasks) > 1:
-            with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                for name, index, part in pool.imap_unordered(_part_worker, tasks):
-                    done(name, index, part)
+            ctx = multiprocessing.get_context("spawn")
+            counter = ctx.Value("q", 0)
+            shown = bar.n
+            with ctx.Pool(workers, initializer=_init_worker, initargs=(counter,)) as pool:
+                parts = pool.imap_unordered(_part_worker, tasks)
+                while True:
+                    try:
+                        name, index, part = parts.next(timeout=0.5)
+                    except multiprocessing.TimeoutError:
+                        pass
+                    except StopIteration:
+                        break
+                    else:
+                        done(name, index, part, ticked=True)
+                    bar.update(shown + counter.value - bar.n)  # letters the workers have done so far
         else:
             for name, index, chunk, stem, tdir in tasks:
                 done(name, index, render_part(chunk, Path(stem), name, tdir, tick=bar.update), ticked=True)
