@@ -11,14 +11,14 @@ if TYPE_CHECKING:
     from pipelines.settings import Paths
 
 
-def validate_step(as_of: date, paths: "Paths", run_id: str) -> dict:
+def validate_step(as_of: date, paths: "Paths", run_id: str, data_docs: bool = True) -> dict:
     """Validate, correct and restore one business date (data_quality.step.validate_step).
 
     Imported on first call: Great Expectations takes seconds to import, which the CLI's other
     commands and Airflow's DAG parsing should not pay."""
     from data_quality.step import validate_step as step
 
-    return step(as_of, paths, run_id)
+    return step(as_of, paths, run_id, data_docs=data_docs)
 
 
 __all__ = ["validate_step"]

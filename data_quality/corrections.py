@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from data_quality import formats
 
@@ -27,17 +29,36 @@ class Rule:
     apply: Callable[[pd.DataFrame], dict[str, pd.Series]]
 
 
-def _blank_to_null(values: pd.Series) -> pd.Series:
-    return values.where(values.str.len() > 0)
+def _arrow(values: pd.Series) -> pa.Array:
+    """The column as an Arrow string array (zero-copy for pandas' Arrow-backed strings)."""
+    return pa.array(formats._text(values).array)
+
+
+def _series(array: pa.Array, index: pd.Index) -> pd.Series:
+    """Back to a pandas string column; blank becomes null."""
+    blank = pc.equal(pc.utf8_length(array), 0)
+    return pd.Series(pc.if_else(blank, pa.scalar(None, array.type), array), dtype="str", index=index)
 
 
 def normalise_text(values: pd.Series) -> pd.Series:
     """NFKC (full-width letters, digits and spaces to their usual form), runs of white space to
-    one space, none at the ends, none between two Chinese characters; blank becomes null."""
-    text = formats._text(values).str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
+    one space, none at the ends, none between two Chinese characters; blank becomes null.
+    Arrow compute kernels (RE2): pandas' own str.replace falls back to Python for these."""
+    text = pc.utf8_normalize(_arrow(values), "NFKC")
+    text = pc.utf8_trim_whitespace(_replace_where(text, r"\s\s|[^ \S]", r"\s+", " "))
     for _ in range(2):   # "张 伟 明": each pass joins non-overlapping pairs
-        text = text.str.replace(r"(\p{Han}) (\p{Han})", r"\1\2", regex=True)
-    return _blank_to_null(text)
+        text = _replace_where(text, r"\p{Han} \p{Han}", r"(\p{Han}) (\p{Han})", r"\1\2")
+    return _series(text, values.index)
+
+
+def _replace_where(array: pa.Array, find: str, pattern: str, replacement: str) -> pa.Array:
+    """replace_substring_regex on the values where `find` matches only (matching is cheaper than
+    rewriting, and most values need nothing)."""
+    mask = pc.fill_null(pc.match_substring_regex(array, find), False)
+    if not pc.any(mask).as_py():
+        return array
+    fixed = pc.replace_substring_regex(pc.filter(array, mask), pattern, replacement)
+    return pc.replace_with_mask(array, mask, fixed)
 
 
 def _width_whitespace(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -49,8 +70,8 @@ def _phone(frame: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def normalise_email(values: pd.Series) -> pd.Series:
-    text = formats._text(values).str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.lower()
-    return _blank_to_null(text)
+    text = pc.utf8_normalize(_arrow(values), "NFKC")
+    return _series(pc.utf8_lower(pc.replace_substring_regex(text, r"\s+", "")), values.index)
 
 
 def _email(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -58,42 +79,42 @@ def _email(frame: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _national_id(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    text = formats._text(frame["national_id"]).str.normalize("NFKC").str.replace(r"[\s\-]", "", regex=True).str.upper()
-    return {"national_id": _blank_to_null(text)}
+    text = pc.utf8_normalize(_arrow(frame["national_id"]), "NFKC")
+    return {"national_id": _series(pc.utf8_upper(pc.replace_substring_regex(text, r"[\s\-]", "")), frame.index)}
 
 
 def _country(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    return {"country": _blank_to_null(formats._text(frame["country"]).str.normalize("NFKC").str.strip().str.upper())}
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(pc.utf8_normalize(_arrow(frame["country"]), "NFKC")))
+    return {"country": _series(text, frame.index)}
 
 
 def _postal_code(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    text = formats._text(frame["postal_code"]).str.normalize("NFKC").str.strip().str.upper()
-    country = formats._text(frame["country"])
-    compact = text.str.replace(r"[\s\-]", "", regex=True)
-    numeric = country.isin(["CN", "SG"]).astype(bool)
-    text = text.where(~numeric, compact)
-    gb = country.eq("GB").fillna(False).astype(bool)
-    text = text.where(~gb, compact.str.replace(r"^(.+)([0-9][A-Z]{2})$", r"\1 \2", regex=True))
-    return {"postal_code": _blank_to_null(text)}
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(pc.utf8_normalize(_arrow(frame["postal_code"]), "NFKC")))
+    country = _arrow(frame["country"])
+    compact = pc.replace_substring_regex(text, r"[\s\-]", "")
+    numeric = pc.fill_null(pc.is_in(country, pa.array(["CN", "SG"])), False)
+    text = pc.if_else(numeric, compact, text)
+    gb = pc.fill_null(pc.equal(country, "GB"), False)
+    text = pc.if_else(gb, pc.replace_substring_regex(compact, r"^(.+)([0-9][A-Z]{2})$", r"\1 \2"), text)
+    return {"postal_code": _series(text, frame.index)}
+
+
+def _canonical_tag(tag: str) -> str | None:
+    parts = [p for p in tag.strip().replace("_", "-").split("-")]
+    if not parts or not parts[0]:
+        return None
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.title() if len(part) == 4 else part.upper() if len(part) in (2, 3) else part.lower())
+    return "-".join(out)
 
 
 def _language(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """zh_cn / ZH-cn / zh-Hans-cn -> zh-CN, zh-Hans-CN: BCP 47 case conventions, '-' separator."""
-    text = formats._text(frame["preferred_language"]).str.normalize("NFKC").str.strip().str.replace("_", "-")
-    parts = text.str.split("-")
-
-    def canonical(tag_parts) -> str | None:
-        if not isinstance(tag_parts, list) or not tag_parts or not tag_parts[0]:
-            return None
-        out = [tag_parts[0].lower()]
-        for part in tag_parts[1:]:
-            out.append(part.title() if len(part) == 4 else part.upper() if len(part) in (2, 3) else part.lower())
-        return "-".join(out)
-
-    distinct = {tuple(p) if isinstance(p, list) else p for p in parts.dropna()}
-    lookup = {p: canonical(list(p)) for p in distinct}
-    fixed = parts.map(lambda p: lookup.get(tuple(p)) if isinstance(p, list) else None).astype("str")
-    return {"preferred_language": fixed}
+    """zh_cn / ZH-cn / zh-Hans-cn -> zh-CN, zh-Hans-CN: BCP 47 case conventions, '-' separator.
+    A handful of distinct values per book: each is rewritten once."""
+    values = formats._text(frame["preferred_language"]).str.normalize("NFKC")
+    lookup = {v: _canonical_tag(v) for v in values.dropna().unique()}
+    return {"preferred_language": values.map(lookup).astype("str")}
 
 
 def _region_from_postal(frame: pd.DataFrame) -> dict[str, pd.Series]:

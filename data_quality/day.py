@@ -77,7 +77,8 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) ->
     return con.execute(sql, _params(sql, params)).df()
 
 
-def prepare(con: duckdb.DuckDBPyConnection, as_of: date) -> Day:
+def prepare(con: duckdb.DuckDBPyConnection, as_of: date, assets: tuple[str, ...] | None = None) -> Day:
+    """The date's frames for the GX assets (all of them, or only `assets`) and the restoration sets."""
     previous = store.previous_day(con, as_of)
     day = Day(as_of, previous)
     p = {"as_of": as_of, "prev": previous}
@@ -158,8 +159,9 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date) -> Day:
 
     _derive_integrity_columns(con, as_of, previous)
     for spec in LANDING_FILES.values():
-        table = "g_" + spec.name if spec.name in DERIVED else "d_" + spec.name
-        day.frames[spec.name] = _df(con, f"select * from {table} where _ingest_problem is null order by _source_row")
+        if assets is None or spec.name in assets:
+            table = "g_" + spec.name if spec.name in DERIVED else "d_" + spec.name
+            day.frames[spec.name] = _df(con, f"select * from {table} where _ingest_problem is null order by _source_row")
     # Yesterday's customers and what became of them: present; lost (a loan still needs them:
     # restored); left (all their loans of yesterday had a closing status); unexplained (gone while
     # no loan of yesterday or today names them: nothing shows they were closed, so reported).

@@ -8,7 +8,8 @@ the distinct values that pass is not sure about:
 
 - phones: a number already in E.164 whose national part matches the mobile or fixed-line pattern
   of phonenumbers' own metadata for its calling code is valid (that is the test
-  `phonenumbers.is_valid_number` makes); only the rest, deduplicated, is parsed.
+  `phonenumbers.is_valid_number` makes); only the rest, deduplicated, is parsed. Messy values are
+  cleaned (NFKC, separators) first; those then valid need no parsing either.
 - CN resident ids: format, ISO 7064 MOD 11-2 check character and birth date are computed on the
   whole column; python-stdnum's region table is looked up once per distinct region code. The
   result equals stdnum's check digit, birth date and region lookup applied one by one (tested).
@@ -24,6 +25,8 @@ import zoneinfo
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from stdnum import numdb
 
 E164_SHAPE = r"\+[1-9][0-9]{6,14}"
@@ -70,9 +73,10 @@ def _match(values: pd.Series, pattern: str) -> pd.Series:
 # --- phones -------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
-def _fast_phone_pattern(calling_code: int) -> re.Pattern | None:
-    """E.164 numbers of this calling code whose national number matches the main region's general
-    pattern and its mobile or fixed-line pattern: all of them are valid for phonenumbers."""
+def _fast_phone_patterns(calling_code: int) -> tuple[str, str] | None:
+    """(general, mobile-or-fixed-line) national-number patterns of the calling code's main region,
+    anchored. A national number matching both is valid for phonenumbers (the test
+    `phonenumbers.is_valid_number` makes for that region)."""
     region = phonenumbers.region_code_for_country_code(calling_code)
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
     if meta is None or meta.general_desc is None or meta.general_desc.national_number_pattern is None:
@@ -81,8 +85,7 @@ def _fast_phone_pattern(calling_code: int) -> re.Pattern | None:
              if d is not None and d.national_number_pattern]
     if not kinds:
         return None
-    general = meta.general_desc.national_number_pattern
-    return re.compile(rf"\+{calling_code}(?=(?:{general})$)(?:{'|'.join(kinds)})")
+    return f"^(?:{meta.general_desc.national_number_pattern})$", f"^(?:{'|'.join(kinds)})$"
 
 
 def _slow_phone_valid(value: str) -> bool:
@@ -99,13 +102,16 @@ def phone_is_valid(values: pd.Series, calling_codes: tuple[int, ...] = (86, 852,
     valid = pd.Series(False, index=values.index)
     todo = shaped.copy()
     for code in calling_codes:
-        pattern = _fast_phone_pattern(code)
-        if pattern is None:
+        patterns = _fast_phone_patterns(code)
+        if patterns is None:
             continue
         candidates = todo & text.str.startswith(f"+{code}").fillna(False)
         if candidates.any():
-            fast = text[candidates].str.fullmatch(pattern.pattern).fillna(False).astype(bool)
-            hits = fast.index[fast.to_numpy()]
+            national = pa.array(text[candidates].array)
+            national = pc.utf8_slice_codeunits(national, len(str(code)) + 1)
+            fast = pc.and_(pc.match_substring_regex(national, patterns[0]),
+                           pc.match_substring_regex(national, patterns[1]))
+            hits = text[candidates].index[np.asarray(fast.to_numpy(zero_copy_only=False), dtype=bool)]
             valid[hits] = True
             todo[hits] = False
     if todo.any():
@@ -139,9 +145,13 @@ def to_e164(values: pd.Series, regions: pd.Series) -> pd.Series:
     pairs = pd.DataFrame({"value": text[todo], "region": _text(regions[todo]).fillna("")})
     pairs["clean"] = (pairs["value"].str.normalize("NFKC").str.replace(r"[\s\-().·/]", "", regex=True)
                       .str.replace(r"^00", "+", regex=True))
-    distinct = pairs[["clean", "region"]].drop_duplicates()
-    parsed = {(c, r): _parse_e164(c, r or None) for c, r in distinct.itertuples(index=False, name=None)
-              if isinstance(c, str) and c}
+    # full-width digits and separators: once cleaned, most values are valid E.164 already
+    clean_valid = phone_is_valid(pairs["clean"])
+    parsed = {(c, r): c for c, r in pairs.loc[clean_valid, ["clean", "region"]].drop_duplicates()
+              .itertuples(index=False, name=None)}
+    distinct = pairs.loc[~clean_valid, ["clean", "region"]].drop_duplicates()
+    parsed |= {(c, r): _parse_e164(c, r or None) for c, r in distinct.itertuples(index=False, name=None)
+               if isinstance(c, str) and c}
     fixed = pd.Series([parsed.get((c, r)) for c, r in zip(pairs["clean"], pairs["region"])],
                       index=pairs.index, dtype="str")
     fixed = fixed.dropna()

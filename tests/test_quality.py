@@ -36,6 +36,9 @@ from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_POLICY, Paths
 from tests.conftest import REPO
 from tests.extracts import agent, customer, installment, loan, payment, write_extract
 
+# One worker runs the whole module (pytest -n 2 --dist loadgroup): its books are built once.
+pytestmark = pytest.mark.xdist_group("quality")
+
 PII = ("full_name", "national_id", "phone", "email", "address_line1", "address_line2")
 
 
@@ -235,19 +238,6 @@ def test_data_docs_and_steward_report_are_written_per_night(faulty_book):
     assert report.count("<td>ok</td>") == 3                  # counts over time: one row per night
 
 
-def test_rerunning_a_night_leaves_the_quality_tables_as_they_were(faulty_book):
-    paths = faulty_book.paths
-    night = date.fromisoformat(max(f["as_of_date"] for f in faulty_book.truth))
-
-    def snapshot() -> dict[str, list]:
-        return {t: _query(paths.warehouse, f"select * exclude (run_id) from quality.{t} where as_of_date = ? "
-                                           "order by all", [night]) for t in store.PER_DAY_TABLES if t != "days"}
-
-    before = snapshot()
-    validate_step(night, paths, "rerun")
-    assert snapshot() == before
-
-
 # --- a hand-made book: one of each case ---------------------------------------------------------
 
 N1, N2, N3 = date(2026, 3, 14), date(2026, 3, 15), date(2026, 3, 16)
@@ -308,10 +298,10 @@ def hand_book(tmp_path_factory) -> tuple[Paths, str]:
         write_extract(paths.landing, night, rows)
     for night in (N1, N2):
         ingest(paths.landing, paths.warehouse, night, f"run-{night}")
-        validate_step(night, paths, f"run-{night}")
+        validate_step(night, paths, f"run-{night}", data_docs=False)
     ingest(paths.landing, paths.warehouse, N3, "run-n3")
     with pytest.raises(BatchBlocked) as blocked:
-        validate_step(N3, paths, "run-n3")
+        validate_step(N3, paths, "run-n3", data_docs=False)
     return paths, str(blocked.value)
 
 
@@ -382,6 +372,18 @@ def test_a_critical_failure_blocks_the_night_with_one_line_and_is_recorded(hand_
     assert "Batch blocked" in (docs_folder(paths, N3) / REPORT_NAME).read_text(encoding="utf-8")
 
 
+def test_rerunning_a_night_leaves_the_quality_tables_as_they_were(hand_book):
+    paths, _ = hand_book
+
+    def snapshot() -> dict[str, list]:
+        return {t: _query(paths.warehouse, f"select * exclude (run_id) from quality.{t} where as_of_date = ? "
+                                           "order by all", [N2]) for t in store.PER_DAY_TABLES if t != "days"}
+
+    before = snapshot()
+    validate_step(N2, paths, "rerun", data_docs=False)
+    assert snapshot() == before
+
+
 def test_quality_macro_columns_match_the_tables_the_step_creates(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     store.ensure(con)
@@ -401,7 +403,6 @@ QUALITY_MODELS = "+path:models/intermediate/quality path:tests/quality stg_custo
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("quality_dbt")
 def test_dbt_quality_layer_accounts_for_every_row_restores_and_keeps_history(hand_book):
     paths, _ = hand_book
     _dbt(paths.warehouse, N2, QUALITY_MODELS)       # includes the row-accounting test of N2
