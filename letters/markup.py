@@ -106,16 +106,18 @@ def parse(text: str) -> Doc:
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
         if not line:
-            flush()
+            if para or table is not None or kv is not None:
+                flush()
             continue
         first = line[0]
         if first == "@":
             name, _, rest = line[1:].partition(" ")
             rest = rest.strip()
-            if name in ("row", "total"):
+            if name == "row" or name == "total":
                 if table is None:
                     raise MarkupError(f"line {number}: @{name} outside a @table")
-                (table[2] if name == "row" else table[3]).append(cells(rest))
+                row = [c.strip() for c in rest.split("|")] if "\\" not in rest else cells(rest)
+                (table[2] if name == "row" else table[3]).append(row)
                 continue
             if name == "kv":
                 if para or table is not None:
@@ -176,6 +178,6 @@ def parse(text: str) -> Doc:
             continue
         if not para:
             para_kind = "p"
-        para.append(unescape(line))
+        para.append(line if "\\" not in line else unescape(line))
     flush()
     return doc

@@ -131,6 +131,7 @@ class Painter:
         self.doc = canvas._doc
         self._ops: dict[tuple[str, float, str], str] = {}  # (face, size, text) -> Tf/Tj operators
         self._fonts: dict[str, object] = {}
+        self._names: dict[tuple[str, int], str] = {}  # (face, subset) -> /F1+0
         self._ascii: set[str] = set()  # faces whose printable ASCII sits at its own codes in subset 0
         self._tm: dict[tuple[float, float], str] = {}
 
@@ -157,13 +158,18 @@ class Painter:
             if font._asciiReadable and face.chars.issuperset(_PRINTABLE_ASCII):
                 self._ascii.add(face.name)
         doc = self.doc
+        names = self._names
         if face.name in self._ascii and text.isascii() and text.isprintable():
-            # ReportLab keeps printable ASCII at its own codes in subset 0
-            runs = [(font.getSubsetInternalName(0, doc), text.encode("ascii").hex())]
+            runs = [(0, text.encode("ascii"))]  # ReportLab keeps printable ASCII at its own codes in subset 0
         else:
-            runs = [(font.getSubsetInternalName(subset, doc), chunk.hex())
-                    for subset, chunk in font.splitString(text, doc)]
-        return " ".join(f"{name} {size:g} Tf <{hexed}> Tj" for name, hexed in runs)
+            runs = font.splitString(text, doc)
+        out = []
+        for subset, chunk in runs:
+            name = names.get((face.name, subset))
+            if name is None:  # the first use of a subset registers it with the document
+                name = names[(face.name, subset)] = font.getSubsetInternalName(subset, doc)
+            out.append(f"{name} {size:g} Tf <{chunk.hex()}> Tj")
+        return " ".join(out)
 
     def page_ops(self, page: Page) -> str:
         out = []
