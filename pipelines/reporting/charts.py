@@ -41,16 +41,37 @@ class Series:
     dashed: bool = False
 
 
-def _nice_max(value: float) -> float:
-    """A round upper bound for an axis (1, 2, 2.5, 5 x 10^n)."""
+def _axis(value: float, ticks: int = 4) -> tuple[float, float]:
+    """A round axis top and tick step (1, 2, 2.5 or 5 x 10^n) for values up to `value`."""
     if value <= 0:
-        return 1.0
-    exponent = math.floor(math.log10(value))
-    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        bound = step * 10 ** exponent
-        if bound >= value:
-            return bound
-    return 10 ** (exponent + 1)
+        return 1.0, 0.25
+    raw = value / ticks
+    exponent = math.floor(math.log10(raw))
+    step = next(m * 10 ** exponent for m in (1, 2, 2.5, 5, 10) if m * 10 ** exponent >= raw - 1e-12)
+    return step * math.ceil(value / step - 1e-9), step
+
+
+def _legend(parts: list[str], series: Sequence["Series"], left: int, top: int, width: int) -> None:
+    """Legend entries left to right, wrapping to a new row at the chart's right edge."""
+    x, y = left, top
+    for s_index, s in enumerate(series):
+        entry = 24 + 7 * len(s.name)
+        if x + entry > width and x > left:
+            x, y = left, y + 16
+        color = s.color or PALETTE[s_index % len(PALETTE)]
+        parts.append(f"<rect x='{x}' y='{y - 9}' width='12' height='12' fill='{color}'/>")
+        parts.append(f"<text x='{x + 16}' y='{y + 1}' font-size='11' fill='#212529'>{escape(s.name)}</text>")
+        x += entry
+
+
+def _legend_rows(series: Sequence["Series"], left: int, width: int) -> int:
+    rows, x = 1, left
+    for s in series:
+        entry = 24 + 7 * len(s.name)
+        if x + entry > width and x > left:
+            rows, x = rows + 1, left
+        x += entry
+    return rows
 
 
 def _open(chart_id: str, title: str, width: int, height: int, empty: bool = False) -> list[str]:
@@ -78,9 +99,11 @@ def line_chart(chart_id: str, title: str, x_labels: Sequence[str], series: Seque
     values = [v for s in series for v in s.values if v is not None]
     if not values or not x_labels:
         return _empty(chart_id, title, width, height, no_data)
-    left, right, top, bottom = 56, 16, 16, 58
+    legend_rows = _legend_rows(series, 56, width)
+    height += 16 * (legend_rows - 1)
+    left, right, top, bottom = 56, 16, 16, 42 + 16 * legend_rows
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = y_max if y_max is not None else _nice_max(max(values))
+    top_value, step = _axis(max(values)) if y_max is None else (y_max, y_max / 4)
     n = len(x_labels)
 
     def x(i: int) -> float:
@@ -90,8 +113,8 @@ def line_chart(chart_id: str, title: str, x_labels: Sequence[str], series: Seque
         return top + plot_h - plot_h * max(0.0, min(v, top_value)) / top_value
 
     parts = _open(chart_id, title, width, height)
-    for k in range(5):
-        tick = top_value * k / 4
+    for k in range(round(top_value / step) + 1):
+        tick = step * k
         parts.append(f"<line x1='{left}' x2='{left + plot_w}' y1='{y(tick):.1f}' y2='{y(tick):.1f}' stroke='#e9ecef'/>")
         parts.append(f"<text x='{left - 6}' y='{y(tick) + 4:.1f}' text-anchor='end' font-size='11' fill='#495057'>"
                      f"{escape(y_format(tick))}</text>")
@@ -110,13 +133,7 @@ def line_chart(chart_id: str, title: str, x_labels: Sequence[str], series: Seque
         for px, py, v, label in points:
             parts.append(f"<circle class='mark' cx='{px:.1f}' cy='{py:.1f}' r='3.5' fill='{color}'>"
                          f"<title>{escape(s.name)} {escape(label)}: {escape(y_format(v))}</title></circle>")
-    legend_y = height - 14
-    cursor = left
-    for s_index, s in enumerate(series):
-        color = s.color or PALETTE[s_index % len(PALETTE)]
-        parts.append(f"<rect x='{cursor}' y='{legend_y - 9}' width='12' height='12' fill='{color}'/>")
-        parts.append(f"<text x='{cursor + 16}' y='{legend_y + 1}' font-size='11' fill='#212529'>{escape(s.name)}</text>")
-        cursor += 24 + 7 * len(s.name)
+    _legend(parts, series, left, top + plot_h + 40, width)
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -154,14 +171,16 @@ def grouped_bar_chart(chart_id: str, title: str, groups: Sequence[str], series: 
     values = [v for s in series for v in s.values if v is not None]
     if not groups or not values:
         return _empty(chart_id, title, width, height, no_data)
-    left, right, top, bottom = 56, 16, 16, 72
+    legend_rows = _legend_rows(series, 56, width)
+    height += 16 * (legend_rows - 1)
+    left, right, top, bottom = 56, 16, 16, 56 + 16 * legend_rows
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max(values))
+    top_value, step = _axis(max(values))
     group_w = plot_w / len(groups)
     bar_w = max(4.0, min(28.0, (group_w - 12) / max(1, len(series))))
     parts = _open(chart_id, title, width, height)
-    for k in range(5):
-        tick = top_value * k / 4
+    for k in range(round(top_value / step) + 1):
+        tick = step * k
         ty = top + plot_h - plot_h * tick / top_value
         parts.append(f"<line x1='{left}' x2='{left + plot_w}' y1='{ty:.1f}' y2='{ty:.1f}' stroke='#e9ecef'/>")
         parts.append(f"<text x='{left - 6}' y='{ty + 4:.1f}' text-anchor='end' font-size='11' fill='#495057'>"
@@ -179,12 +198,7 @@ def grouped_bar_chart(chart_id: str, title: str, groups: Sequence[str], series: 
                          f"<title>{escape(group)} {escape(s.name)}: {escape(value_format(v))}</title></rect>")
         parts.append(f"<text x='{left + g * group_w + group_w / 2:.1f}' y='{top + plot_h + 14}' text-anchor='middle'"
                      f" font-size='10' fill='#495057'>{escape(group)}</text>")
-    cursor = left
-    for s_index, s in enumerate(series):
-        color = s.color or PALETTE[s_index % len(PALETTE)]
-        parts.append(f"<rect x='{cursor}' y='{height - 23}' width='12' height='12' fill='{color}'/>")
-        parts.append(f"<text x='{cursor + 16}' y='{height - 13}' font-size='11' fill='#212529'>{escape(s.name)}</text>")
-        cursor += 24 + 7 * len(s.name)
+    _legend(parts, series, left, top + plot_h + 40, width)
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -142,7 +142,7 @@ def _load(con: duckdb.DuckDBPyConnection, as_of: date, buckets: list[str]) -> Re
 
     if "agent_performance" in marts:
         data.agents = rows(con, """
-            select team, rank_in_team, agents_in_team, agent_id, agent_name, attempts, call_attempts, rpc_rate,
+            select team, rank_in_team, agents_in_team, agent_id, agent_name, attempts, call_attempts, call_rpcs, rpc_rate,
                    promises_made, ptp_rate, promises_due, promises_kept, ptp_kept_rate, promised_amount, kept_amount,
                    collected_amount, accounts_handled, contact_rule_breaches, breach_rate
             from marts.agent_performance

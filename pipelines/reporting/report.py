@@ -91,7 +91,7 @@ def build_charts(data: ReportData) -> dict[str, Markup]:
     out["agent-league"] = charts.bar_chart(
         "agent-league", f"Collected credited per agent this month ({data.currency}), top 20",
         [f"{a['agent_name'] or a['agent_id']} · {a['team']}" for a in league],
-        [float(a["collected_amount"]) for a in league], colors=[NEUTRAL] * len(league))
+        [float(a["collected_amount"]) for a in league], colors=[NEUTRAL] * len(league), bar_height=16)
 
     by_signal: dict[str, int] = defaultdict(int)
     for w in data.warnings:
@@ -134,6 +134,17 @@ def render_html(data: ReportData, run_id: str, policy_version: str) -> str:
     agents_by_team: dict[str, list[dict]] = defaultdict(list)
     for a in data.agents:
         agents_by_team[a["team"]].append(a)
+    teams = []
+    for team, agents in sorted(agents_by_team.items()):
+        calls = sum(int(a["call_attempts"]) for a in agents)
+        due = sum(int(a["promises_due"]) for a in agents)
+        teams.append({
+            "team": team, "agents": len(agents), "attempts": sum(int(a["attempts"]) for a in agents),
+            "rpc_rate": sum(int(a["call_rpcs"]) for a in agents) / calls if calls else None,
+            "ptp_kept_rate": sum(int(a["promises_kept"]) for a in agents) / due if due else None,
+            "collected": sum((a["collected_amount"] for a in agents), Decimal(0)),
+            "breaches": sum(int(a["contact_rule_breaches"]) for a in agents),
+        })
     totals = {
         "ptp_due": sum(int(a["promises_due"]) for a in data.agents),
         "ptp_kept": sum(int(a["promises_kept"]) for a in data.agents),
@@ -142,7 +153,7 @@ def render_html(data: ReportData, run_id: str, policy_version: str) -> str:
     }
     m1 = next((r for r in data.roll_summary if r["from_position"] == 1), None)
     return _environment().get_template("kpi_report.html.j2").render(
-        d=data, charts=chart_svgs, month=month, agents_by_team=dict(agents_by_team), totals=totals, m1=m1,
+        d=data, charts=chart_svgs, month=month, agents_by_team=dict(agents_by_team), teams=teams, totals=totals, m1=m1,
         run_id=run_id, policy_version=policy_version, as_of_meta=AS_OF_META)
 
 
