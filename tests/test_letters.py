@@ -412,3 +412,21 @@ def test_a_rerun_gives_the_same_bytes(tmp_path):
     again = render_batch(letters, tmp_path / "b", "formal_demand-en-standard", progress=False, workers=1)
     for name in (first.pdf.name, first.manifest.name, first.totals.name):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_long_arrears_table_repeats_its_header_and_a_chinese_name_prints_in_english(tmp_path):
+    from datetime import timedelta
+
+    from letters import ArrearsItem
+
+    base = sample_letter("final_demand", "zh-CN", seq=3)
+    items = tuple(ArrearsItem(i, base.letter_date - timedelta(days=30 * (41 - i)), Decimal("100.00"),
+                              Decimal("1.00"), Decimal("35.00")) for i in range(1, 41))
+    result = render_batch([replace(base, arrears=items)], tmp_path, "final_demand-zh-CN-standard", progress=False,
+                          workers=1)
+    reader = PdfReader(result.pdf)
+    assert result.pages == 2 and [p.extract_text().count("应还日期") for p in reader.pages] == [1, 1]
+    assert "¥5,440.00" in reader.pages[1].extract_text()
+    mixed = with_recipient(sample_letter("formal_demand", "en", seq=4), name="王伟 Wang Wei")
+    result = render_batch([mixed], tmp_path, "formal_demand-en-standard", progress=False, workers=1)
+    assert "Dear 王伟 Wang Wei," in PdfReader(result.pdf).pages[0].extract_text()
