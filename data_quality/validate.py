@@ -60,6 +60,13 @@ class Outcome:
         return f"e.g. {where}" + (f" ({values})" if values else "")
 
 
+def _columns(config) -> list[str]:
+    kwargs = config.kwargs
+    if kwargs.get("column"):
+        return [kwargs["column"]]
+    return list(kwargs.get("column_list") or [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c])
+
+
 def _expectation_label(config) -> str:
     kwargs = config.kwargs
     target = kwargs.get("column") or kwargs.get("column_list") or (
@@ -90,10 +97,13 @@ class Validation:
         index_columns = [index, *(LANDING_FILES[asset].key if asset in LANDING_FILES else ())]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # batch.validate keeps the (unmasked) result in memory only: nothing is stored until masked
+            # batch.validate keeps the (unmasked) result in memory only: nothing is stored until masked.
+            # COMPLETE without unexpected_index_column_names: GX returns the unexpected rows' index
+            # labels (vectorised); with named index columns it builds them row by row in Python,
+            # ~0.3 ms per unexpected row and expectation. Rows and samples are read from the frame.
             result = batch.validate(suite, result_format={
-                "result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
-                "return_unexpected_index_query": False, "partial_unexpected_count": SAMPLE_SIZE})
+                "result_format": "COMPLETE", "return_unexpected_index_query": False,
+                "partial_unexpected_count": SAMPLE_SIZE})
         result.meta["run_id"] = self.run_identifier
         result.meta["validation_time"] = self.run_identifier.run_time
         self._keys.append((ValidationResultIdentifier(
@@ -107,6 +117,13 @@ class Validation:
             exception = None
             if item.exception_info and item.exception_info.get("raised_exception"):
                 exception = (item.exception_info.get("exception_message") or "error").splitlines()[0]
+            labels = raw.get("unexpected_index_list") or []
+            rows: list = []
+            if labels:
+                rows = frame.loc[labels, index].tolist()
+                shown = [c for c in dict.fromkeys([*_columns(config), *index_columns]) if c in frame.columns]
+                raw["partial_unexpected_index_list"] = frame.loc[labels[:SAMPLE_SIZE], shown].to_dict("records")
+                raw["unexpected_index_column_names"] = index_columns
             masked = mask_result(asset, config, raw)
             item.result = masked
             outcome = Outcome(
@@ -117,7 +134,7 @@ class Validation:
                 success=bool(item.success), element_count=int(raw.get("element_count") or len(frame)),
                 unexpected_count=int(raw.get("unexpected_count") or 0),
                 unexpected_percent=float(raw.get("unexpected_percent") or 0.0),
-                rows=[entry.get(index) for entry in raw.get("unexpected_index_list") or [] if isinstance(entry, dict)],
+                rows=rows,
                 sample=masked.get("partial_unexpected_index_list") or [], exception=exception)
             if exception and not outcome.success:
                 outcome.unexpected_count = outcome.unexpected_count or 0
