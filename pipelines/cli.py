@@ -50,6 +50,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from letters import cli as letters_cli
     from pipelines import explain, generate
 
     parser = argparse.ArgumentParser(prog="arrears", description="Nightly pipeline for collecting overdue loans.")
@@ -76,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser("explain", help="show how a loan's days past due came out on a date")
     explain.add_arguments(exp)
     exp.set_defaults(handler=explain.run)
+
+    letters = commands.add_parser("letters", help="letter templates: `arrears letters preview` renders a sample")
+    letters_cli.add_arguments(letters)
+    letters.set_defaults(handler=letters_cli.run)
     return parser
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from data_quality import validate_step  # noqa: F401  (a nightly step, also called by the DAG)
 from data_quality.steward import report_writer as steward_report_writer
 from pipelines import reporting, transform
+from pipelines.contact.letters import letters_writer
 from pipelines.contact.outbox import contact_writers
 from pipelines.ingest import ingest
 from pipelines.policy import load_policy
@@ -47,10 +48,14 @@ def ingest_step(as_of: date, paths: Paths, run_id: str) -> dict:
     }
 
 
-def transform_step(as_of: date, paths: Paths) -> dict:
+def transform_step(as_of: date, paths: Paths, step: str | None = None) -> dict:
+    """dbt for the night: `dbt build` of the whole project, or one of `transform.STEPS` (the DAG)."""
     policy = load_policy(paths.policy)
-    transform.build(as_of, paths.warehouse, extra_vars=policy.dbt_vars())
-    return {"policy_version": policy.version}
+    if step:
+        transform.run_step(as_of, paths.warehouse, step, extra_vars=policy.dbt_vars())
+    else:
+        transform.build(as_of, paths.warehouse, extra_vars=policy.dbt_vars())
+    return {"policy_version": policy.version, "dbt": step or "build"}
 
 
 def delinquency_summary(as_of: date, paths: Paths) -> dict:
@@ -74,6 +79,7 @@ def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
     policy = load_policy(paths.policy)
     summary = delinquency_summary(as_of, paths)
     writers = contact_writers(paths.warehouse, as_of, paths.policy)  # sms, e-mail, calls, skip trace, referrals
+    writers.append(letters_writer(paths.warehouse, as_of, paths.policy))  # letters/<batch>.pdf + manifests
     writers.append(steward_report_writer(as_of, paths))               # data_quality_report.html
     writers += reporting.writers(as_of, paths, run_id)                # kpi_report.html, kpi_tables.xlsx
     batch = publish(paths.out, as_of, run_id, policy.version, writers=writers, summary=summary)

@@ -48,6 +48,32 @@ def run_dbt(args: list[str], warehouse: Path) -> None:
     raise BatchBlocked(f"dbt {args[0]}: {reason}")
 
 
+# The Airflow DAG builds the project in these steps, one task each, in this order: each step runs
+# the models it selects that no earlier step ran (cross-layer refs, e.g. contact models reading
+# loan_delinquency, make folders the wrong cut), then `tests` runs every data test of the night
+# before anything is published. The CLI does the same work as one `dbt build`.
+STEPS: dict[str, list[str]] = {
+    "staging": ["path:models/staging"],
+    "delinquency": ["+loan_delinquency", "+loan_bucket_history", "+loan_delinquency_month_end"],
+    "contact": ["+overdue_accountability", "+contact_log", "+contact_timeliness"],
+    "reporting": ["path:models"],
+    "tests": [],
+}
+
+
+def step_args(step: str) -> list[str]:
+    """dbt arguments of one DAG step: `run` of its new models, or `test` of everything."""
+    if step == "tests":
+        return ["test", "--exclude-resource-type", "unit_test"]
+    names = list(STEPS)
+    earlier = [selector for name in names[: names.index(step)] for selector in STEPS[name]]
+    return ["run", "--select", *STEPS[step], *(["--exclude", *earlier] if earlier else [])]
+
+
+def run_step(as_of: date, warehouse: Path, step: str, extra_vars: dict | None = None) -> None:
+    run_dbt([*step_args(step), "--vars", dbt_vars(as_of, **(extra_vars or {}))], warehouse)
+
+
 def build(as_of: date, warehouse: Path, select: str | None = None, extra_vars: dict | None = None) -> None:
     """`dbt build` (models, snapshots and their tests in dependency order) for one business date.
 

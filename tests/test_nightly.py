@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import EXIT_BLOCKED, main
+from pipelines.transform import STEPS
 from pipelines.warehouse import reader
 from tests.conftest import REPO
 from tests.extracts import small_book, write_extract
@@ -78,7 +79,7 @@ def test_dag_imports_cleanly():
     assert dag.max_active_runs == 1 and dag.max_active_tasks == 1
     task_ids = set(dag.task_ids)
     assert {"prepare", "ingest", "publish"} <= task_ids
-    assert any(t.startswith("dbt.") for t in task_ids), "dbt models are rendered as tasks"
+    assert {f"dbt.{step}" for step in STEPS} <= task_ids, "dbt steps are tasks"
 
 
 @pytest.mark.xdist_group("airflow")

@@ -103,3 +103,36 @@ def letters_for_day(warehouse: Path, as_of: date, policy: ContactPolicy | Path) 
             contact_hours=conf["contact_hours"].get(language, ""), validation=validation,
         ))
     return out
+
+
+def letters_writer(warehouse: Path, as_of: date, policy_path: Path):
+    """Publish writer: the night's letters as print files under `letters/` (one merged PDF, a
+    manifest and control totals per batch = template × language × delivery class). A letter the
+    engine refuses (e.g. an address it cannot print) is listed in `letters/rejected.csv` with its
+    reason, never printed."""
+    import csv
+
+    from letters.render import render_batches
+
+    def write(folder: Path) -> dict[str, int]:
+        letters = letters_for_day(warehouse, as_of, policy_path)
+        if not letters:
+            return {}
+        target = folder / "letters"
+        results = render_batches(letters, target, progress=False)
+        counts: dict[str, int] = {}
+        rejected = []
+        for name, result in sorted(results.items()):
+            rejected += result.rejected
+            for path in (result.pdf, result.manifest, result.totals):
+                if path is not None:
+                    counts[f"letters/{path.name}"] = result.letters
+        if rejected:
+            with (target / "rejected.csv").open("w", newline="", encoding="utf-8") as fh:
+                out = csv.writer(fh, lineterminator="\n")
+                out.writerow(["letter_id", "loan_id", "customer_id", "reason"])
+                out.writerows([r.letter_id, r.loan_id, r.customer_id, r.reason] for r in rejected)
+            counts["letters/rejected.csv"] = len(rejected)
+        return counts
+
+    return write
