@@ -172,8 +172,10 @@ def grouped_bar_chart(chart_id: str, title: str, groups: Sequence[str], series: 
     if not groups or not values:
         return _empty(chart_id, title, width, height, no_data)
     legend_rows = _legend_rows(series, 56, width)
-    height += 16 * (legend_rows - 1)
-    left, right, top, bottom = 56, 16, 16, 56 + 16 * legend_rows
+    rotate = len(groups) > 6  # long category labels slant instead of overlapping
+    label_room = 12 + 6 * max(len(g) for g in groups) if rotate else 0
+    height += 16 * (legend_rows - 1) + label_room
+    left, right, top, bottom = 56, 16, 16, 56 + 16 * legend_rows + label_room
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value, step = _axis(max(values))
     group_w = plot_w / len(groups)
@@ -196,9 +198,14 @@ def grouped_bar_chart(chart_id: str, title: str, groups: Sequence[str], series: 
             parts.append(f"<rect class='mark' x='{start + s_index * bar_w:.1f}' y='{top + plot_h - h:.1f}'"
                          f" width='{bar_w - 2:.1f}' height='{max(h, 1):.1f}' fill='{color}'>"
                          f"<title>{escape(group)} {escape(s.name)}: {escape(value_format(v))}</title></rect>")
-        parts.append(f"<text x='{left + g * group_w + group_w / 2:.1f}' y='{top + plot_h + 14}' text-anchor='middle'"
-                     f" font-size='10' fill='#495057'>{escape(group)}</text>")
-    _legend(parts, series, left, top + plot_h + 40, width)
+        cx, cy = left + g * group_w + group_w / 2, top + plot_h + 14
+        if rotate:
+            parts.append(f"<text x='{cx:.1f}' y='{cy}' text-anchor='end' font-size='10' fill='#495057'"
+                         f" transform='rotate(-35 {cx:.1f} {cy})'>{escape(group)}</text>")
+        else:
+            parts.append(f"<text x='{cx:.1f}' y='{cy}' text-anchor='middle' font-size='10' fill='#495057'>"
+                         f"{escape(group)}</text>")
+    _legend(parts, series, left, top + plot_h + 40 + label_room, width)
     parts.append("</svg>")
     return Markup("".join(parts))
 

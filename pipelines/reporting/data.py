@@ -163,9 +163,10 @@ def _load(con: duckdb.DuckDBPyConnection, as_of: date, buckets: list[str]) -> Re
                    sum(loans_matured) as matured, sum(cured_loans) as cured,
                    sum(overdue_at_action) as overdue, sum(collected_in_window) as collected
             from marts.strategy_outcomes
-            where period_type = 'month' and currency = ?
+            where period_type = 'month' and currency = ? and period_start >= ? - interval 2 month
             group by stage, channel, template, variant
-            order by stage, channel, template, variant""", [currency])
+            order by case stage when 'early' then 1 when 'middle' then 2 when 'late' then 3 else 4 end,
+                     channel <> 'all', channel, template, variant""", [currency, month_start])
         for r in data.strategy:
             r["cure_rate"] = r["cured"] / r["matured"] if r["matured"] else None
             r["recovery_rate"] = r["collected"] / r["overdue"] if r["overdue"] else None

@@ -27,6 +27,7 @@ def _environment() -> Environment:
     env.filters["money"] = lambda v: "–" if v is None else f"{Decimal(v):,.2f}"
     env.filters["count"] = lambda v: "–" if v is None else f"{int(v):,}"
     env.filters["short"] = lambda v: amount(None if v is None else float(v))
+    env.filters["num"] = lambda v: "–" if v is None else f"{float(v):,.4g}"
     return env
 
 
@@ -102,17 +103,15 @@ def build_charts(data: ReportData) -> dict[str, Markup]:
         colors=[BAD] * len(by_signal), no_data="no signal tonight")
 
     if "strategy_outcomes" not in data.missing:
-        groups = sorted({(r["stage"], r["channel"]) for r in data.strategy if r["matured"]})
-        variants = sorted({r["variant"] for r in data.strategy})
-        cure: dict[tuple, list[float]] = defaultdict(lambda: [0, 0])
-        for r in data.strategy:
-            cure[(r["stage"], r["channel"], r["variant"])][0] += int(r["cured"])
-            cure[(r["stage"], r["channel"], r["variant"])][1] += int(r["matured"])
+        whole = [r for r in data.strategy if r["channel"] == "all" and r["matured"]]
+        stages = sorted({r["stage"] for r in whole}, key=lambda st: ("early", "middle", "late").index(st)
+                        if st in ("early", "middle", "late") else 9)
+        variants = sorted({r["variant"] for r in whole})
+        rate = {(r["stage"], r["variant"]): r["cure_rate"] for r in whole}
         out["strategy"] = charts.grouped_bar_chart(
-            "strategy", "Cure rate within the outcome window by stage and channel, per variant",
-            [f"{s} {c}" for s, c in groups],
-            [Series(v, [(cure[(s, c, v)][0] / cure[(s, c, v)][1]) if cure[(s, c, v)][1] else None for s, c in groups],
-                    GOOD if v == "champion" else "#7048e8") for v in variants],
+            "strategy", "Cure rate within the outcome window by stage, per variant (each loan once, all channels)",
+            stages, [Series(v, [_f(rate.get((st, v))) for st in stages], GOOD if v == "champion" else "#7048e8")
+                     for v in variants],
             no_data="no contact has reached the end of its outcome window yet")
 
     if "contact_timeliness" not in data.missing:

@@ -11,8 +11,11 @@
       recovery_rate  = collected_in_window / overdue_at_action: net payments with a value date in
                        the window over the overdue amount on the scheduling night.
     withheld: contacts of the group the rules withheld (contact_log status withheld), for context.
-    Compare variants within the same stage, channel and template; the loans of a variant are a
-    hash share of all loans, so their outcomes are comparable. -#}
+    Rows with channel = template = 'all' take each loan of a stage and variant once, from its first
+    scheduled contact of any channel: compare champion and challenger there (the loans of a variant
+    are a hash share of all loans, so those outcomes are comparable). Per-template rows show what
+    followed each action, but a variant that schedules an action earlier in the episode treats
+    less delinquent loans with it, so compare them with care. -#}
 
 {%- set days = reporting_param('strategy_outcome_days') | int %}
 
@@ -42,6 +45,17 @@ periods as (
 in_period as (
 
     select p.period_type, p.period_start, l.*
+    from log l
+    inner join periods p
+        on l.as_of_date >= p.period_start
+        and l.as_of_date <= p.period_end
+
+    union all
+
+    -- the variant as a whole (channel = template = 'all'): each loan once, from the first contact
+    -- of any channel - the like-for-like A/B comparison when variants time their actions differently
+    select p.period_type, p.period_start, l.as_of_date, l.loan_id, l.currency, l.stage,
+        'all' as channel, 'all' as template, l.variant, l.status, l.overdue_amount
     from log l
     inner join periods p
         on l.as_of_date >= p.period_start
