@@ -176,5 +176,7 @@ def _load(con: duckdb.DuckDBPyConnection, as_of: date, buckets: list[str]) -> Re
             select stage, timeliness, count(*) as loans,
                    avg(days_to_first_contact) as avg_days, median(days_to_first_contact) as median_days
             from marts.contact_timeliness where as_of_date = ?
-            group by stage, timeliness order by stage, timeliness""", [as_of])
+            group by stage, timeliness
+            order by case stage when 'early' then 1 when 'middle' then 2 when 'late' then 3 else 4 end, timeliness""",
+                               [as_of])
     return data
