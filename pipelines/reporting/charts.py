@@ -172,7 +172,8 @@ def grouped_bar_chart(chart_id: str, title: str, groups: Sequence[str], series: 
     if not groups or not values:
         return _empty(chart_id, title, width, height, no_data)
     legend_rows = _legend_rows(series, 56, width)
-    rotate = len(groups) > 6  # long category labels slant instead of overlapping
+    # category labels slant instead of overlapping when they are wider than their group
+    rotate = 6.5 * max(len(g) for g in groups) > (width - 72) / len(groups) - 4
     label_room = 12 + 6 * max(len(g) for g in groups) if rotate else 0
     height += 16 * (legend_rows - 1) + label_room
     left, right, top, bottom = 56, 16, 16, 56 + 16 * legend_rows + label_room
@@ -224,8 +225,8 @@ def heat_map(chart_id: str, title: str, rows: Sequence[str], columns: Sequence[s
     cell_h = 34
     height = top + cell_h * len(rows) + 10
     parts = _open(chart_id, title, width, height)
-    parts.append(f"<text x='{left}' y='14' font-size='11' fill='#495057'>{escape(column_title)} →</text>")
-    parts.append(f"<text x='4' y='{top - 8}' font-size='11' fill='#495057'>{escape(row_title)} ↓</text>")
+    parts.append(f"<text x='4' y='14' font-size='11' fill='#495057'>rows: {escape(row_title)} ↓ · columns:"
+                 f" {escape(column_title)} →</text>")
     for c, column in enumerate(columns):
         parts.append(f"<text x='{left + c * cell_w + cell_w / 2:.1f}' y='{top - 8}' text-anchor='middle' font-size='11'"
                      f" fill='#212529'>{escape(column)}</text>")
