@@ -3,7 +3,8 @@ console errors, count each chart's marks, and optionally save a full-page screen
 
     python -m pipelines.reporting.browser outbox/kpi_report.html docs/kpi_report.png
 
-Used by tests/test_reporting.py and to refresh the screenshot in docs/. No network: the page is
+Used by tests/test_reporting.py and to refresh the screenshot in docs/ (the command line saves it
+with a 128-colour palette to keep the repository small). No network: the page is
 a local file with everything inline, and Chromium is started with background networking off.
 """
 from __future__ import annotations
@@ -55,6 +56,19 @@ def inspect(report: Path, screenshot: Path | None = None, width: int = 1280) -> 
     return check
 
 
+def compact_png(path: Path, colors: int = 128) -> None:
+    """Re-save a screenshot with a 128-colour palette (a third of the size, for docs/)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        palette = image.convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
+                                                dither=Image.Dither.NONE)
+    palette.save(path, optimize=True)
+
+
 if __name__ == "__main__":
-    result = inspect(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    shot = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    result = inspect(Path(sys.argv[1]), shot)
+    if shot is not None:
+        compact_png(shot)
     print(json.dumps(result.__dict__, indent=2))
