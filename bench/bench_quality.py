@@ -1,7 +1,7 @@
 """Benchmark: correction and GX validation of a 1,000,000-loan book's customers and loans,
 against one plain pandas pass over the same frames (the floor).
 
-    .venv/bin/python bench/bench_quality.py [--loans 1000000] [--workdir bench/results/quality] [--full-step]
+    .venv/bin/python bench/bench_quality.py [--loans 1000000] [--workdir bench/results/quality] [--full-step] [--reuse]
 
 1. generates the book's first night with the generator's faults (full-width digits, missing
    country codes, separators, upper-case e-mails, blanks, duplicate persons, orphan loans), in a
@@ -99,13 +99,25 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path, default=Path("bench/results/quality"))
     parser.add_argument("--full-step", action="store_true", help="also time the whole validate step")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the workdir's generated and ingested night (same --loans) and time again")
     args = parser.parse_args()
-    shutil.rmtree(args.workdir, ignore_errors=True)
     landing, warehouse = args.workdir / "landing", args.workdir / "arrears.duckdb"
 
-    generation = _in_child(_generate, landing, args.loans)
-    dropped = _empty_event_files(landing / START.isoformat())
-    loading = _in_child(_ingest, landing, warehouse)
+    if args.reuse and warehouse.exists():
+        generation = loading = float("nan")
+        manifest = json.loads((landing / START.isoformat() / "_manifest.json").read_text())
+        dropped = {name: "?" for name in EMPTIED}
+        assert all(manifest["files"][f"{name}.csv"]["rows"] == 0 for name in EMPTIED)
+        import duckdb
+
+        with duckdb.connect(str(warehouse)) as con:     # forget earlier timing runs' results
+            con.execute("drop schema if exists quality cascade")
+    else:
+        shutil.rmtree(args.workdir, ignore_errors=True)
+        generation = _in_child(_generate, landing, args.loans)
+        dropped = _empty_event_files(landing / START.isoformat())
+        loading = _in_child(_ingest, landing, warehouse)
 
     from data_quality import corrections, formats, store, suites
     from data_quality.day import prepare
@@ -142,7 +154,8 @@ def main() -> None:
     rows = len(customers) + len(loans)
     print(f"loans in the book              {args.loans:>12,}")
     print(f"customers / loans rows         {len(customers):>12,} / {len(loans):,}   "
-          f"(installments {installments:,}; emptied: " + ", ".join(f"{k} {v:,}" for k, v in dropped.items()) + ")")
+          f"(installments {installments:,}; emptied: " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else k
+                                                                   for k, v in dropped.items()) + ")")
     print(f"generation (child process)     {generation:>9.1f} s")
     print(f"ingest (child process)         {loading:>9.1f} s")
     print(f"prepare in DuckDB              {preparation:>9.1f} s   (frames, restoration sets, integrity columns)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -150,8 +151,10 @@ RULES: tuple[Rule, ...] = (
 
 
 def _differs(before: pd.Series, after: pd.Series) -> pd.Series:
-    both_null = before.isna() & after.isna()
-    return ~(both_null | (before.astype("str") == after.astype("str")).fillna(False))
+    """Rows whose value changed (null-safe), compared as Arrow strings."""
+    b, a = _arrow(before), _arrow(after)
+    same = pc.or_(pc.fill_null(pc.equal(b, a), False), pc.and_(pc.is_null(b), pc.is_null(a)))
+    return pd.Series(np.asarray(pc.invert(same).to_numpy(zero_copy_only=False), dtype=bool), index=before.index)
 
 
 def correct_customers(frame: pd.DataFrame, rules: tuple[Rule, ...] = RULES) -> tuple[pd.DataFrame, pd.DataFrame]:

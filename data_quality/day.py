@@ -74,7 +74,14 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pd.DataFrame:
-    return con.execute(sql, _params(sql, params)).df()
+    """Query result as a frame; dates as datetime64[ns] (GX compares only those vectorised; DuckDB
+    hands out microseconds, which GX's between-checks would walk row by row)."""
+    frame = con.execute(sql, _params(sql, params)).df()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_dtype(frame[column].dtype) and not isinstance(frame[column].dtype,
+                                                                                  pd.DatetimeTZDtype):
+            frame[column] = frame[column].astype("datetime64[ns]")
+    return frame
 
 
 def prepare(con: duckdb.DuckDBPyConnection, as_of: date, assets: tuple[str, ...] | None = None) -> Day:

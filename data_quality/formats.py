@@ -65,6 +65,15 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype("str") if values.dtype != "str" else values
 
 
+def map_small(values: pd.Series, mapping) -> pd.Series:
+    """values.map(mapping) for columns with few distinct values: each distinct value is looked up
+    once (pandas' map over Arrow strings goes value by value)."""
+    codes, uniques = pd.factorize(values)
+    looked_up = np.array([mapping.get(u) if isinstance(mapping, dict) else mapping(u) for u in uniques] + [None],
+                         dtype=object)
+    return pd.Series(looked_up[codes], index=values.index)
+
+
 def _match(values: pd.Series, pattern: str) -> pd.Series:
     """Full match; null -> False."""
     return _text(values).str.fullmatch(pattern).fillna(False).astype(bool)
@@ -115,9 +124,7 @@ def phone_is_valid(values: pd.Series, calling_codes: tuple[int, ...] = (86, 852,
             valid[hits] = True
             todo[hits] = False
     if todo.any():
-        distinct = text[todo].unique()
-        verdict = {v: _slow_phone_valid(v) for v in distinct}
-        valid[todo] = text[todo].map(verdict).astype(bool)
+        valid[todo] = map_small(text[todo], _slow_phone_valid).astype(bool)
     return valid
 
 
@@ -210,14 +217,19 @@ def cn_resident_id_is_valid(values: pd.Series) -> pd.Series:
     if not valid.any():
         return valid
     ids = text[valid]
-    digits = np.frombuffer("".join(ids.str.slice(0, 17)).encode("ascii"), dtype=np.uint8).reshape(-1, 17) - 48
-    check = _RIC_CHECK[(digits.astype(np.int64) @ _RIC_WEIGHTS) % 11]
+    # the first 17 characters (ASCII digits, checked above) of every id, as one contiguous buffer
+    heads = pc.utf8_slice_codeunits(pa.array(ids.array), 0, 17)
+    heads = heads.combine_chunks() if isinstance(heads, pa.ChunkedArray) else heads
+    data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)
+    offsets = np.frombuffer(heads.buffers()[1], dtype=np.int64 if pa.types.is_large_string(heads.type) else np.int32)
+    start = offsets[heads.offset]
+    digits = data[start:start + 17 * len(heads)].reshape(-1, 17).astype(np.int64) - 48
+    check = _RIC_CHECK[(digits @ _RIC_WEIGHTS) % 11]
     ok = check == ids.str.slice(17, 18).to_numpy(dtype=object).astype(str)
     birth = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
     ok &= birth.notna().to_numpy()
     prefixes = ids.str.slice(0, 6)
-    known = {p: cn_region_code_known(p) for p in prefixes[ok].unique()}
-    ok &= prefixes.map(known).fillna(False).to_numpy(dtype=bool)
+    ok &= map_small(prefixes, cn_region_code_known).fillna(False).to_numpy(dtype=bool)
     valid[ids.index] = ok
     return valid
 
@@ -257,7 +269,7 @@ def postal_code_is_valid(values: pd.Series, countries: pd.Series) -> pd.Series:
 def cn_postal_province(postal_codes: pd.Series) -> pd.Series:
     """Province a mainland postal code belongs to (null when the code is not 6 digits or unzoned)."""
     text = _text(postal_codes)
-    return text.where(_match(text, r"[0-9]{6}")).str.slice(0, 2).map(CN_POSTAL_PROVINCES).astype("str")
+    return map_small(text.where(_match(text, r"[0-9]{6}")).str.slice(0, 2), CN_POSTAL_PROVINCES).astype("str")
 
 
 def province_key(regions: pd.Series) -> pd.Series:
