@@ -226,9 +226,10 @@ def test_vintage_and_early_warnings(book):
     assert warnings == [("customer_late_on_several_loans", "overdue on 2 loans of customer C4, up to 26 days past due", 2)]
 
 
-def test_report_and_workbook_are_published_with_the_batch(book):
+def test_report_and_workbook_are_published_with_the_batch(book, tmp_path):
     from openpyxl import load_workbook
 
+    from pipelines.reporting import build
     from pipelines.reporting.report import report_as_of
 
     folder = book.out / LAST.isoformat()
@@ -248,6 +249,10 @@ def test_report_and_workbook_are_published_with_the_batch(book):
         assert rows_in_sheet == rows_in_mart > 0, sheet
         written += rows_in_sheet
     assert batch["counts"]["kpi_tables.xlsx"] == written
+    # a rerun of the night (another run id, same warehouse) writes the same bytes
+    build(LAST, book, "another-run", tmp_path)
+    for name in ("kpi_report.html", "kpi_tables.xlsx"):
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
 
 
 def test_report_opens_in_headless_chromium_with_every_chart_drawn(book, tmp_path):

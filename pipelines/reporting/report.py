@@ -128,6 +128,8 @@ def build_charts(data: ReportData) -> dict[str, Markup]:
 
 
 def render_html(data: ReportData, run_id: str, policy_version: str) -> str:
+    """The page. `run_id` is recorded in `_batch.json`, not on the page, so that a rerun of a night
+    on the same warehouse writes the same bytes."""
     chart_svgs = build_charts(data)
     month = next((m for m in data.monthly if m["period_start"] == data.month_start), None)
     agents_by_team: dict[str, list[dict]] = defaultdict(list)
@@ -196,7 +198,30 @@ def write_excel(warehouse: Path, as_of: date, path: Path) -> int:
             written += count
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
+    _normalise_xlsx(path, stamp)
     return written
+
+
+def _normalise_xlsx(path: Path, stamp: datetime) -> None:
+    """openpyxl stamps the save time into docProps/core.xml and every zip entry; replace both with
+    the business date so that a rerun of a night writes the same bytes."""
+    import os
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info, archive.read(info.filename)) for info in archive.infolist()]
+    partial = path.with_name(f".{path.name}.partial")
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + when + rb"\g<2>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            archive.writestr(entry, data)
+    os.replace(partial, path)
 
 
 def _excel_value(value):
