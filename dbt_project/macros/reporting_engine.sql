@@ -52,8 +52,19 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A ratio as DECIMAL(18, 6), rounded half up; null (not an error) when the denominator is zero or null. -#}
+{#- Rates and shares: DECIMAL(18, 6) (exact, like money); dispatched so an engine can choose its own. -#}
+{% macro reporting_type_rate() -%}
+    {{ return(adapter.dispatch('reporting_type_rate')()) }}
+{%- endmacro %}
+
+{% macro default__reporting_type_rate() -%}
+    decimal(18, 6)
+{%- endmacro %}
+
+{#- A ratio as a rate (reporting_type_rate), rounded to 6 places; null (not an error) when the
+    denominator is zero or null. Divides at 12 decimal places so the rounding is the only loss. -#}
 {% macro reporting_ratio(numerator, denominator) -%}
     case when coalesce({{ denominator }}, 0) = 0 then null
-         else cast(round(cast({{ numerator }} as decimal(38, 12)) / cast({{ denominator }} as decimal(38, 12)), 6) as decimal(18, 6)) end
+         else cast(round(cast({{ numerator }} as decimal(38, 12)) / cast({{ denominator }} as decimal(38, 12)), 6)
+              as {{ reporting_type_rate() }}) end
 {%- endmacro %}
