@@ -41,3 +41,4 @@ def run_demo(paths: Paths, loans: int, days: int, start: date, seed: int) -> Non
     print(f"  warehouse (DuckDB)     {paths.warehouse}   e.g. duckdb -readonly {paths.warehouse} "
           "\"select * from marts.loan_delinquency limit 5\"")
     print(f"  files for operations   {paths.out}/<date>/ (_batch.json lists every file with its sha256)")
+    print(f"  KPI report             {paths.out}/kpi_report.html (and kpi_tables.xlsx), newest date")
