@@ -36,7 +36,8 @@ from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_POLICY, Paths
 from tests.conftest import REPO
 from tests.extracts import agent, customer, installment, loan, payment, write_extract
 
-# One worker runs the whole module (pytest -n 2 --dist loadgroup): its books are built once.
+# One worker should run the whole module (pytest -n 2 --dist loadgroup) so its books are built once;
+# the pytest-xdist installed here ignores xdist_group marks, so each worker builds its own (~10 s).
 pytestmark = pytest.mark.xdist_group("quality")
 
 PII = ("full_name", "national_id", "phone", "email", "address_line1", "address_line2")
