@@ -231,22 +231,25 @@ def _derive_integrity_columns(con: duckdb.DuckDBPyConnection, as_of: date, previ
         from d_installments d""")
     _run(con, """
         create or replace temp table g_payments as
-        select d.*, exists (select 1 from t_known_loans l where l.loan_id = d.loan_id) as _loan_known,
+        select d.*, lower(trim(d.channel)) as _channel,
+               exists (select 1 from t_known_loans l where l.loan_id = d.loan_id) as _loan_known,
                d.reverses_payment_id is null or exists (
                    select 1 from raw.payments r where r.payment_id = d.reverses_payment_id and r.delivered_on <= $as_of)
                    as _reversal_known
         from d_payments d""", p)
     _run(con, """
         create or replace temp table g_contact_attempts as
-        select d.*, l.loan_id is not null as _loan_known,
+        select d.*, lower(trim(d.channel)) as _channel, lower(trim(d.outcome)) as _outcome,
+               l.loan_id is not null as _loan_known,
                d.customer_id is null or l.customer_id is null or l.customer_id = d.customer_id as _customer_matches_loan,
-               d.outcome is distinct from 'promise_to_pay'
+               lower(trim(d.outcome)) is distinct from 'promise_to_pay'
                    or (d.promise_amount is not null and d.promise_date is not null) as _promise_complete
         from d_contact_attempts d
         left join (select loan_id, min(customer_id) as customer_id from t_known_loans group by loan_id) l using (loan_id)""")
     _run(con, """
         create or replace temp table g_flags as
-        select d.*, case lower(d.subject_type)
+        select d.*, lower(trim(d.subject_type)) as _subject_type, lower(trim(d.flag)) as _flag,
+               case lower(trim(d.subject_type))
                       when 'customer' then d.subject_id in (select customer_id from t_customers_today)
                                            or d.subject_id in (select customer_id from quality.customers where as_of_date = $prev)
                       when 'loan' then d.subject_id in (select loan_id from t_known_loans)

@@ -14,7 +14,8 @@ warning   rejected_at_ingest  ingest already quarantined the row (type problems)
 warning   report              reported only (Data Docs, validation_results, steward report)
 
 Assets: the seven landing files (the rows ingest loaded, with `_source_row` and integrity
-columns from data_quality.day; rows ingest quarantined for their types or keys are counted by the
+columns from data_quality.day; code values such as status, channel, outcome and flag are checked
+as staging reads them, lower-cased and trimmed, so "Dispute" is a dispute and is never set aside; rows ingest quarantined for their types or keys are counted by the
 `files` asset), `customers_continuity` and `loans_continuity` (yesterday's records and what
 became of them), `files` (today's load log).
 """
@@ -258,7 +259,7 @@ def payments(ctx: Context) -> list:
            "a reversal names a payment delivered before (or today)", column="_reversal_known", value_set=[True],
            ),
         _e(gxe.ExpectColumnValuesToBeInSet, "payments.channel.known", "report", "channel is a known one",
-           column="channel", value_set=PAYMENT_CHANNELS),
+           column="_channel", value_set=PAYMENT_CHANNELS),
         _e(gxe.ExpectColumnValuesToBeBetween, "payments.booked_at.not_future", "report",
            "booked no later than the end of the business date", column="booked_at", max_value=end_of_day,
            ),
@@ -271,9 +272,9 @@ def contact_attempts(ctx: Context) -> list:
         *_common("contact_attempts"),
         *_loan_known("contact_attempts", ctx.contacts_today, "the attempt's loan is known"),
         _e(gxe.ExpectColumnValuesToBeInSet, "contact_attempts.channel.known", "quarantine", "channel in the contract",
-           column="channel", value_set=CHANNELS),
+           column="_channel", value_set=CHANNELS),
         _e(gxe.ExpectColumnValuesToBeInSet, "contact_attempts.outcome.known", "quarantine", "outcome in the contract",
-           column="outcome", value_set=OUTCOMES),
+           column="_outcome", value_set=OUTCOMES),
         _e(gxe.ExpectColumnValuesToBeBetween, "contact_attempts.duration.not_negative", "quarantine",
            "duration >= 0 seconds", column="duration_seconds", min_value=0),
         _e(gxe.ExpectColumnValuesToBeBetween, "contact_attempts.started_at.not_future", "report",
@@ -291,9 +292,9 @@ def flags(ctx: Context) -> list:
     return [
         *_common("flags"),
         _e(gxe.ExpectColumnValuesToBeInSet, "flags.subject_type.known", "quarantine", "subject type customer or loan",
-           column="subject_type", value_set=["customer", "loan"]),
+           column="_subject_type", value_set=["customer", "loan"]),
         _e(gxe.ExpectColumnValuesToBeInSet, "flags.flag.known", "quarantine", "flag in the contract",
-           column="flag", value_set=FLAGS),
+           column="_flag", value_set=FLAGS),
         _e(gxe.ExpectColumnPairValuesAToBeGreaterThanB, "flags.period.ordered", "quarantine",
            "effective_to on or after effective_from", column_A="effective_to", column_B="effective_from",
            or_equal=True, ignore_row_if="either_value_is_missing"),

@@ -55,12 +55,13 @@ create table staging.stg_customers (as_of_date date, customer_id varchar, person
     phone varchar, email varchar, address_line1 varchar, address_line2 varchar, city varchar, region varchar,
     postal_code varchar, country varchar, preferred_language varchar, timezone varchar);
 create table staging.stg_flags (as_of_date date, subject_type varchar, subject_id varchar, flag varchar,
-    effective_from date, effective_to date);
+    effective_from date, effective_to date, is_quarantined boolean default false);
 create table staging.stg_contact_attempts (delivered_on date, attempt_id varchar, loan_id varchar,
     customer_id varchar, agent_id varchar, channel varchar, started_at timestamptz, outcome varchar,
-    promise_amount decimal(18,2), promise_date date, is_right_party_contact boolean);
+    promise_amount decimal(18,2), promise_date date, is_right_party_contact boolean,
+    is_quarantined boolean default false);
 create table staging.stg_agents (as_of_date date, agent_id varchar, languages varchar, active boolean,
-    daily_capacity integer);
+    daily_capacity integer, is_quarantined boolean default false);
 create table intermediate.int_quality_loan_data_status (as_of_date date, loan_id varchar, data_status varchar,
     blocks_collection boolean, reason varchar);
 create table intermediate.int_payment_effects (loan_id varchar, amount decimal(18,2), value_date date,
@@ -399,10 +400,11 @@ def test_every_rule_withholds_in_a_hand_made_night(compiled):
         "staging.stg_contact_attempts": [
             {"delivered_on": D, "attempt_id": "A1", "loan_id": "L3", "customer_id": "C3", "agent_id": "G1",
              "channel": "call", "started_at": at, "outcome": "promise_to_pay", "promise_amount": Decimal("500.00"),
-             "promise_date": D + timedelta(days=2), "is_right_party_contact": True},
+             "promise_date": D + timedelta(days=2), "is_right_party_contact": True, "is_quarantined": False},
+            # quarantined by validation (say, a negative duration): the conversation still happened
             {"delivered_on": D, "attempt_id": "A2", "loan_id": "L6", "customer_id": "C6", "agent_id": "G1",
              "channel": "call", "started_at": at, "outcome": "right_party_contact", "promise_amount": None,
-             "promise_date": None, "is_right_party_contact": True},
+             "promise_date": None, "is_right_party_contact": True, "is_quarantined": True},
         ],
         "intermediate.int_payment_effects": [],
         "intermediate.int_quality_loan_data_status": [],

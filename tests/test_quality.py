@@ -18,6 +18,7 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -285,6 +286,9 @@ def hand_nights() -> dict[date, dict[str, list[dict]]]:
         "loans": [_loans(range(1, 2))[0], *_loans(range(4, 31)), loan("L99", "C99")],   # L02 lost, L03 closed & left
         "installments": [i for i in _schedule(everyone) if i["loan_id"] not in ("L02", "L03")],  # L02's lost too
         "payments": [payment("P2", "L04", "2026-03-15", "0.00"), payment("P3", "L77", "2026-03-15", "10.00")],
+        # code values in another case are what staging reads (lower-cased, trimmed): not quarantined
+        "flags": [{"subject_type": "Loan", "subject_id": "L05", "flag": "Dispute ", "effective_from": "2026-03-12",
+                   "effective_to": "", "note": ""}],
         "agents": [agent()],
     }
     night3 = night2 | {"customers": [c for c in customers2 if c["customer_id"] >= "C26"]}   # most customers lost
@@ -452,6 +456,27 @@ def test_dbt_quality_layer_accounts_for_every_row_restores_and_keeps_history(han
     # an incremental rerun of N2 (truncate at N2, recompute N2 and N3) rebuilds exactly the same history
     _dbt(w, N2, "int_quality_customer_history")
     assert _query(w, history) == full
+
+
+@pytest.mark.slow
+def test_a_lost_loan_keeps_its_dpd_and_is_accounted_for_quarantined_rows_do_not_count(hand_book):
+    """L02 vanished from N2's snapshot with its schedule: it is measured on its restored version
+    (overdue since 02-10, DPD 33) and has its one accountability row. The payments quarantined on N2
+    (P2: amount 0, P3: unknown loan L77) stay in staging, marked, and count for nothing."""
+    paths, _ = hand_book
+    w = paths.warehouse
+    _dbt(w, N2, "+overdue_accountability", "--exclude-resource-type", "unit_test")
+    assert _query(w, """select dpd, overdue_since, overdue_amount, bucket, is_restored from marts.loan_delinquency
+                        where as_of_date = ? and loan_id = 'L02'""", [N2]) == [
+        (33, date(2026, 2, 10), Decimal("2020.00"), "M2", True)]
+    assert _query(w, """select count(*), any_value(outcome) <> 'data_blocked', any_value(data_status)
+                        from marts.overdue_accountability where as_of_date = ? and loan_id = 'L02'""", [N2]) == [
+        (1, True, "restored")]
+    assert _query(w, """select outcome, suppressed_by from marts.overdue_accountability
+                        where as_of_date = ? and loan_id = 'L05'""", [N2]) == [("suppressed", "block")]  # "Dispute "
+    assert _query(w, "select payment_id, is_quarantined from staging.stg_payments order by 1") == [
+        ("P1", False), ("P2", True), ("P3", True)]
+    assert _query(w, "select payment_id from intermediate.int_payment_effects order by 1") == [("P1",)]
 
 
 @pytest.mark.slow

@@ -23,13 +23,13 @@ with schedule as (
             order by due_date, installment_no
             rows between unbounded preceding and current row
         ) as cumulative_due
-    from {{ ref('stg_installments') }}
+    from {{ ref('int_quality_installments') }}
 
 ),
 
 loans_on_date as (
 
-    select distinct as_of_date, loan_id from {{ ref('stg_installments') }}
+    select distinct as_of_date, loan_id from {{ ref('int_quality_installments') }}
 
 ),
 

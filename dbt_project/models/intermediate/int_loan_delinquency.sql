@@ -9,10 +9,15 @@
     out); `written_off` loans keep their DPD, bucket and stage, marked by is_written_off;
     `restructured` loans are measured against their current schedule (D's snapshot) with all
     payments ever made; any other status counts as active. A loan without a schedule in D's
-    snapshot has DPD 0 and its principal amount outstanding (has_schedule = false). -#}
+    snapshot has DPD 0 and its principal amount outstanding (has_schedule = false).
+
+    The loans and schedules are the validated ones (int_quality_loans / int_quality_installments):
+    a loan the snapshot lost without a closing status is measured on its last known version and
+    schedule with every payment known on D (is_restored), so its DPD goes on and collection with
+    it; quarantined installments are left out. -#}
 with loans as (
 
-    select * from {{ ref('stg_loans') }}
+    select * from {{ ref('int_quality_loans') }}
 
 ),
 
@@ -57,6 +62,8 @@ measured as (
         l.disbursed_on,
         l.maturity_date,
         l.closed_on,
+        l.is_restored,
+        l.restored_from,
         coalesce(p.installments, 0) as installments,
         p.loan_id is not null as has_schedule,
         p.overdue_since,

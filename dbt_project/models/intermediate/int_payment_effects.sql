@@ -7,10 +7,13 @@
     - a reversal cancels the payment it names from the later of its own value date and delivery
       night; until then the payment counts. Several reversals of one payment: the earliest wins.
     - reversal rows never count themselves; a reversal of a reversal is ignored; a payment with a
-      non-positive or missing amount never counts (stg_payments warns about it). -#}
+      non-positive or missing amount never counts (stg_payments warns about it);
+    - a row the validate step quarantined (is_quarantined: unknown loan, implausible value date,
+      reversal of an unknown payment, ...) never counts; int_quality_quarantine lists it. -#}
 with payments as (
 
     select * from {{ ref('stg_payments') }}
+    where not is_quarantined
 
 ),
 

@@ -34,6 +34,7 @@ select
     next_due_date,
     installments,
     has_schedule,
+    is_restored,
     policy_version
 from {{ ref('int_loan_delinquency') }}
 where as_of_date = {{ as_of_date() }}

@@ -7,5 +7,9 @@ select
     active,
     daily_capacity,
     _load_id as load_id,
-    _source_row as source_row
+    _source_row as source_row,
+    coalesce(q.is_quarantined, false) as is_quarantined
 from {{ source('raw', 'agents') }}
+left join {{ quarantined_rows('agents.csv') }} q
+    on q.quarantined_on = as_of_date
+    and q.quarantined_row = _source_row

@@ -4,14 +4,18 @@ select
     loan_id,
     customer_id,
     agent_id,
-    lower(channel) as channel,
+    lower(trim(channel)) as channel,
     started_at,
     duration_seconds,
-    lower(outcome) as outcome,
+    lower(trim(outcome)) as outcome,
     promise_amount,
     promise_date,
-    lower(outcome) in ('right_party_contact', 'promise_to_pay', 'refused_to_pay', 'dispute_raised')
+    lower(trim(outcome)) in ('right_party_contact', 'promise_to_pay', 'refused_to_pay', 'dispute_raised')
         as is_right_party_contact,
     _load_id as load_id,
-    _source_row as source_row
+    _source_row as source_row,
+    coalesce(q.is_quarantined, false) as is_quarantined
 from {{ source('raw', 'contact_attempts') }}
+left join {{ quarantined_rows('contact_attempts.csv') }} q
+    on q.quarantined_on = delivered_on
+    and q.quarantined_row = _source_row

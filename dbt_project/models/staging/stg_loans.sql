@@ -8,8 +8,12 @@ select
     annual_interest_rate,
     disbursed_on,
     maturity_date,
-    lower(status) as status,
+    lower(trim(status)) as status,
     closed_on,
     _load_id as load_id,
-    _source_row as source_row
+    _source_row as source_row,
+    coalesce(q.is_quarantined, false) as is_quarantined
 from {{ source('raw', 'loans') }}
+left join {{ quarantined_rows('loans.csv') }} q
+    on q.quarantined_on = as_of_date
+    and q.quarantined_row = _source_row

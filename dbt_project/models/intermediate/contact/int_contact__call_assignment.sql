@@ -40,6 +40,7 @@ agents as (
         daily_capacity
     from {{ ref('stg_agents') }}
     where as_of_date = {{ as_of_date() }}
+        and not is_quarantined
         and active
         and daily_capacity > 0
 

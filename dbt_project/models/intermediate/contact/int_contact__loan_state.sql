@@ -5,7 +5,11 @@
     in the last 7 days and the last conversation, and the agent who last spoke to the person.
 
     Only what was known on D counts (events delivered on or before D, the product's own schedule of
-    earlier nights), so a rerun of an old date decides as that night did. -#}
+    earlier nights), so a rerun of an old date decides as that night did.
+
+    Rows the validate step quarantined (is_quarantined) still count here: an attempt or a block in
+    doubt can only make contact stricter (a call with a negative duration still happened and counts
+    towards the caps), never looser. Money and schedules are the other way round (left out). -#}
 {{ config(materialized='table') }}
 {%- set cp = var('contact_policy', {}) -%}
 {%- if execute and not cp -%}

@@ -2,8 +2,12 @@
     - stage 'ingest': the row did not fit its types or repeated a snapshot key; it is not in
       staging (raw.rejected_rows keeps its text);
     - stage 'validation': a warning expectation quarantined it (orphan loan, amount <= 0, unknown
-      loan, ...); the row is still in staging so that its account stays visible, and downstream
-      models exclude it or block collection with the reason (int_quality_loan_data_status). -#}
+      loan, ...); the row is still in staging, marked `is_quarantined`, so that its account stays
+      visible. What uses it: a quarantined loan stays measured and its collection is blocked with
+      the reason (int_quality_loan_data_status); quarantined installments and payments are left out
+      of the money (int_quality_installments, int_payment_effects, reporting); quarantined contact
+      attempts and flags still count for the contact rules (they can only make contact stricter);
+      a quarantined agent takes no calls. -#}
 select
     as_of_date,
     file_name as file,

@@ -14,6 +14,7 @@ with attempts as (
     select *
     from {{ ref('stg_contact_attempts') }}
     where delivered_on <= {{ as_of_date() }}
+        and not is_quarantined
 
 ),
 

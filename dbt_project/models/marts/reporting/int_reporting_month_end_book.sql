@@ -79,7 +79,7 @@ schedule as (
             order by i.due_date, i.installment_no
             rows between unbounded preceding and current row
         ) as cumulative_due
-    from {{ ref('stg_installments') }} i
+    from {{ ref('int_quality_installments') }} i
     inner join loans l
         on l.loan_id = i.loan_id
         and l.last_seen_on = i.as_of_date

@@ -10,6 +10,7 @@ with known as (
     select *
     from {{ ref('stg_payments') }}
     where delivered_on <= {{ as_of_date() }}
+        and not is_quarantined
 
 ),
 
