@@ -14,6 +14,7 @@ as packaged defaults so that the delinquency models and their unit tests build w
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -26,6 +27,7 @@ from pipelines.errors import PolicyError
 STAGES = ("current", "early", "middle", "late")
 DELINQUENCY_KEYS = ("tolerance_amount", "minimum_days", "minimum_amount", "bucket_scheme", "bucket_schemes")
 BUCKET_KEYS = ("bucket", "from_dpd", "to_dpd", "stage")
+CLOCK = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,9 @@ class Policy:
         }
 
 
-class _Checker:
-    """Validation helpers that raise PolicyError('<file>: <key path>: <problem>')."""
+class PolicyChecker:
+    """Validation helpers for every section of the policy file (delinquency here, contact in
+    pipelines.contact.policy). Each raises PolicyError('<file>: <key path>: <problem>')."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -86,7 +89,7 @@ class _Checker:
     def fail(self, key: str, problem: str) -> PolicyError:
         return PolicyError(f"{self.path}: {key}: {problem}")
 
-    def mapping(self, value: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict:
+    def mapping(self, value: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
         if not isinstance(value, dict):
             raise self.fail(key, f"must be a mapping, not {type(value).__name__}")
         for name in value:
@@ -97,33 +100,64 @@ class _Checker:
                 raise self.fail(f"{key}.{name}", "missing")
         return value
 
-    def integer(self, value: Any, key: str, minimum: int) -> int:
+    def integer(self, value: Any, key: str, minimum: int, maximum: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"{value!r} is not a whole number")
         if value < minimum:
             raise self.fail(key, f"{value} is below {minimum}")
+        if maximum is not None and value > maximum:
+            raise self.fail(key, f"{value} is above {maximum}")
         return value
 
-    def amount(self, value: Any, key: str) -> Decimal:
+    def decimal(self, value: Any, key: str, places: int = 2, maximum: Decimal | None = None,
+                noun: str = "a number") -> Decimal:
+        """A non-negative decimal with at most `places` decimals (read from text: never a float's error)."""
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise self.fail(key, f"{value!r} is not an amount")
+            raise self.fail(key, f"{value!r} is not {noun}")
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise self.fail(key, f"{value!r} is not an amount") from None
+            raise self.fail(key, f"{value!r} is not {noun}") from None
         if not number.is_finite() or number < 0:
-            raise self.fail(key, f"{value!r} must be a non-negative amount")
-        if number != number.quantize(Decimal("0.01")):
-            raise self.fail(key, f"{value!r} has more than 2 decimals")
-        return number.quantize(Decimal("0.01"))
+            raise self.fail(key, f"{value!r} must not be negative")
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            raise self.fail(key, f"{value!r} has more than {places} decimals")
+        if maximum is not None and number > maximum:
+            raise self.fail(key, f"{value!r} is above {maximum}")
+        return number
 
-    def text(self, value: Any, key: str) -> str:
+    def amount(self, value: Any, key: str) -> Decimal:
+        """Money: a non-negative decimal with 2 places, as 0.00."""
+        return self.decimal(value, key, 2, noun="an amount").quantize(Decimal("0.01"))
+
+    def text(self, value: Any, key: str, pattern: re.Pattern | None = None, what: str = "") -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, f"{value!r} must be non-empty text")
+        if pattern is not None and not pattern.match(value):
+            raise self.fail(key, f"{value!r} is not {what or 'valid'}")
         return value
 
+    def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
+        return value
 
-def _buckets(check: _Checker, value: Any, key: str) -> tuple[Bucket, ...]:
+    def items(self, value: Any, key: str, allow_empty: bool = True) -> list:
+        if not isinstance(value, list) or (not value and not allow_empty):
+            raise self.fail(key, "must be a non-empty list" if not allow_empty else "must be a list")
+        return value
+
+    def clock(self, value: Any, key: str) -> int:
+        """'HH:MM' (00:00..24:00) as minutes after midnight."""
+        if not isinstance(value, str) or not CLOCK.match(value):
+            raise self.fail(key, f"{value!r} is not a time of day HH:MM (quote it in YAML)")
+        hours, minutes = int(value[:2]), int(value[3:])
+        if hours == 24 and minutes:
+            raise self.fail(key, f"{value!r} is after 24:00")
+        return hours * 60 + minutes
+
+
+def _buckets(check: PolicyChecker, value: Any, key: str) -> tuple[Bucket, ...]:
     if not isinstance(value, list) or not value:
         raise check.fail(key, "must be a non-empty list of buckets")
     buckets: list[Bucket] = []
@@ -164,7 +198,7 @@ def _buckets(check: _Checker, value: Any, key: str) -> tuple[Bucket, ...]:
     return tuple(buckets)
 
 
-def _delinquency(check: _Checker, value: Any) -> DelinquencyPolicy:
+def _delinquency(check: PolicyChecker, value: Any) -> DelinquencyPolicy:
     section = check.mapping(value, "delinquency", DELINQUENCY_KEYS, DELINQUENCY_KEYS)
     schemes = section["bucket_schemes"]
     if not isinstance(schemes, dict) or not schemes:
@@ -186,7 +220,7 @@ def _delinquency(check: _Checker, value: Any) -> DelinquencyPolicy:
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
     path = Path(path)
-    check = _Checker(path)
+    check = PolicyChecker(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from pipelines.errors import PolicyError
+from pipelines.policy import PolicyChecker
 
 CHANNELS = ("sms", "email", "call", "letter", "legal_referral", "agency_placement")
 MESSAGE_CHANNELS = ("sms", "email")              # rendered here from templates
@@ -38,7 +39,6 @@ PRIORITIES = ("overdue_amount_x_dpd", "overdue_amount", "dpd")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
-CLOCK = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 
 # The worst case a short message must still fit in, checked when the policy is loaded: an SMS for a
 # larger amount or DPD is withheld (reason template:sms_too_long), never split or truncated.
@@ -197,75 +197,7 @@ class ContactPolicy:
         }}
 
 
-class _Check:
-    def __init__(self, path: Path):
-        self.path = path
-
-    def fail(self, key: str, problem: str) -> PolicyError:
-        return PolicyError(f"{self.path}: {key}: {problem}")
-
-    def mapping(self, value: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(key, f"must be a mapping, not {type(value).__name__}")
-        for name in value:
-            if name not in allowed:
-                raise self.fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(allowed)})")
-        for name in required:
-            if name not in value:
-                raise self.fail(f"{key}.{name}", "missing")
-        return value
-
-    def integer(self, value: Any, key: str, minimum: int, maximum: int | None = None) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"{value!r} is not a whole number")
-        if value < minimum:
-            raise self.fail(key, f"{value} is below {minimum}")
-        if maximum is not None and value > maximum:
-            raise self.fail(key, f"{value} is above {maximum}")
-        return value
-
-    def decimal(self, value: Any, key: str, places: int = 2, maximum: Decimal | None = None) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise self.fail(key, f"{value!r} is not a number")
-        try:
-            number = Decimal(str(value).strip())
-        except ArithmeticError:
-            raise self.fail(key, f"{value!r} is not a number") from None
-        if not number.is_finite() or number < 0:
-            raise self.fail(key, f"{value!r} must not be negative")
-        if number != number.quantize(Decimal(1).scaleb(-places)):
-            raise self.fail(key, f"{value!r} has more than {places} decimals")
-        if maximum is not None and number > maximum:
-            raise self.fail(key, f"{value!r} is above {maximum}")
-        return number
-
-    def text(self, value: Any, key: str, pattern: re.Pattern | None = None, what: str = "") -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"{value!r} must be non-empty text")
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(key, f"{value!r} is not {what or 'valid'}")
-        return value
-
-    def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str:
-        if value not in choices:
-            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
-        return value
-
-    def items(self, value: Any, key: str, allow_empty: bool = True) -> list:
-        if not isinstance(value, list) or (not value and not allow_empty):
-            raise self.fail(key, "must be a non-empty list" if not allow_empty else "must be a list")
-        return value
-
-    def clock(self, value: Any, key: str) -> int:
-        if not isinstance(value, str) or not CLOCK.match(value):
-            raise self.fail(key, f"{value!r} is not a time of day HH:MM (quote it in YAML)")
-        hours, minutes = int(value[:2]), int(value[3:])
-        if hours == 24 and minutes:
-            raise self.fail(key, f"{value!r} is after 24:00")
-        return hours * 60 + minutes
-
-
-def _window(check: _Check, value: Any, key: str) -> tuple[int, int]:
+def _window(check: PolicyChecker, value: Any, key: str) -> tuple[int, int]:
     section = check.mapping(value, key, ("start", "end", "by_country") if key == "contact.window" else ("start", "end"),
                             ("start", "end"))
     start, end = check.clock(section["start"], f"{key}.start"), check.clock(section["end"], f"{key}.end")
@@ -274,7 +206,7 @@ def _window(check: _Check, value: Any, key: str) -> tuple[int, int]:
     return start, end
 
 
-def _actions(check: _Check, value: Any, key: str, stage: str, variant: str) -> list[Action]:
+def _actions(check: PolicyChecker, value: Any, key: str, stage: str, variant: str) -> list[Action]:
     actions = []
     for i, item in enumerate(check.items(value, key)):
         where = f"{key}[{i}]"
@@ -308,7 +240,7 @@ def _actions(check: _Check, value: Any, key: str, stage: str, variant: str) -> l
     return actions
 
 
-def _check_templates(check: _Check, policy_args: dict, actions: list[Action], key_of: dict) -> None:
+def _check_templates(check: PolicyChecker, policy_args: dict, actions: list[Action], key_of: dict) -> None:
     from pipelines.contact.render import Lender, Renderer, message_context
     from pipelines.contact.sms import segments
 
@@ -348,7 +280,7 @@ def _check_templates(check: _Check, policy_args: dict, actions: list[Action], ke
 
 def parse_contact(section: Any, path: Path) -> ContactPolicy:
     """Validate the `contact:` mapping (None: all defaults)."""
-    check = _Check(path)
+    check = PolicyChecker(path)
     section = {} if section is None else section
     check.mapping(section, "contact", TOP_KEYS)
     get = lambda k: section.get(k, DEFAULTS[k])  # noqa: E731
