@@ -1,8 +1,9 @@
 """Run the dbt project in-process (dbt's programmatic runner) for one business date.
 
-The CLI builds the whole project in one invocation; the Airflow DAG renders the same project as
-one task per model with astronomer-cosmos. Both pass the business date as the dbt var
-`as_of_date`, and both point the in-project profile at the warehouse via ARREARS_WAREHOUSE.
+The CLI builds the whole project in one `dbt build`; the Airflow DAG runs the same project as one
+task per step (STEPS: staging, delinquency, contact, reporting, then every data test). Both pass
+the business date as the dbt var `as_of_date`, and both point the in-project profile at the
+warehouse via ARREARS_WAREHOUSE.
 """
 from __future__ import annotations
 
