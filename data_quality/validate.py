@@ -82,6 +82,8 @@ class Validation:
 
     def __init__(self, run_id: str, as_of: str):
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        # this module sets its own level (INFO) and announces every ephemeral docs folder
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.ERROR)
         # GX md5-fingerprints every pandas batch below HASH_THRESHOLD bytes, only as batch metadata:
         # seconds per million rows, so it is switched off (a batch's identity is its run and asset).
         pandas_execution_engine.HASH_THRESHOLD = 0
