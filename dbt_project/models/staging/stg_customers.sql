@@ -40,13 +40,13 @@ unvalidated as (
         {% endfor -%}
         r._load_id as load_id,
         r._source_row as source_row,
-        'P' || substr(sha256('customer:' || r.customer_id), 1, 15) as person_id,
+        'P' || substr({{ quality_sha256_hex("'customer:' || r.customer_id") }}, 1, 15) as person_id,
         'unvalidated' as record_source,
         cast(null as date) as restored_from,
-        cast(null as varchar[]) as corrected_fields,
-        cast(null as varchar[]) as fallback_fields,
-        cast(null as varchar[]) as invalid_fields,
-        cast(null as varchar) as quality_run_id
+        cast(null as {{ quality_type_text_list() }}) as corrected_fields,
+        cast(null as {{ quality_type_text_list() }}) as fallback_fields,
+        cast(null as {{ quality_type_text_list() }}) as invalid_fields,
+        cast(null as {{ dbt.type_string() }}) as quality_run_id
     from {{ source('raw', 'customers') }} r
     where not exists (
         select 1 from {{ quality_source('days') }} d where d.as_of_date = r.as_of_date
@@ -57,12 +57,10 @@ unvalidated as (
 select
     *,
     record_source = 'restored' as is_restored,
-    case when record_source <> 'unvalidated'
-        then phone is not null and not list_contains(invalid_fields, 'phone') end as phone_is_valid,
-    case when record_source <> 'unvalidated'
-        then email is not null and not list_contains(invalid_fields, 'email') end as email_is_valid
+    phone is not null and not {{ quality_list_contains('invalid_fields', "'phone'") }} as phone_is_valid,
+    email is not null and not {{ quality_list_contains('invalid_fields', "'email'") }} as email_is_valid
 from validated
-union all by name
+union all
 select
     *,
     false as is_restored,

@@ -57,13 +57,39 @@ statuses as (
     union all select * from restored_loans
     union all select * from restored_customers
 
+),
+
+kinds as (
+
+    select distinct as_of_date, loan_id, data_status from statuses
+
+),
+
+kinds_joined as (
+
+    select as_of_date, loan_id, {{ dbt.listagg('data_status', "', '", 'order by data_status') }} as data_status
+    from kinds
+    group by as_of_date, loan_id
+
+),
+
+reasons_joined as (
+
+    select
+        as_of_date,
+        loan_id,
+        {{ dbt.bool_or('blocks_collection') }} as blocks_collection,
+        {{ dbt.listagg('reason', "'; '", 'order by blocks_collection desc, reason') }} as reason
+    from statuses
+    group by as_of_date, loan_id
+
 )
 
 select
-    as_of_date,
-    loan_id,
-    string_agg(distinct data_status, ', ' order by data_status) as data_status,
-    bool_or(blocks_collection) as blocks_collection,
-    string_agg(reason, '; ' order by blocks_collection desc, reason) as reason
-from statuses
-group by as_of_date, loan_id
+    r.as_of_date,
+    r.loan_id,
+    k.data_status,
+    r.blocks_collection,
+    r.reason
+from reasons_joined r
+inner join kinds_joined k on k.as_of_date = r.as_of_date and k.loan_id = r.loan_id

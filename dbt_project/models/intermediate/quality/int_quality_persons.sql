@@ -6,8 +6,8 @@ select
     as_of_date,
     person_id,
     count(*) as customer_records,
-    list(customer_id order by customer_id) as customer_ids,
+    {{ dbt.listagg('customer_id', "', '", 'order by customer_id') }} as customer_ids,
     count(*) > 1 as is_linked,
-    bool_or(is_restored) as any_restored
+    {{ dbt.bool_or('is_restored') }} as any_restored
 from {{ ref('stg_customers') }}
 group by as_of_date, person_id

@@ -22,13 +22,17 @@
 
 with log as (
 
-    select
-        as_of_date,
-        regexp_replace(file_name, '\.parquet$', '.csv') as file,
-        rows_in_file,
-        duplicates_skipped
-    from {{ source('raw', 'load_log') }}
-    qualify row_number() over (partition by as_of_date, file_name order by loaded_at desc) = 1
+    select as_of_date, file, rows_in_file, duplicates_skipped
+    from (
+        select
+            as_of_date,
+            {{ dbt.replace('file_name', "'.parquet'", "'.csv'") }} as file,
+            rows_in_file,
+            duplicates_skipped,
+            row_number() over (partition by as_of_date, file_name order by loaded_at desc) as recency
+        from {{ source('raw', 'load_log') }}
+    ) latest
+    where recency = 1
 
 ),
 
@@ -65,7 +69,7 @@ held as (
         q.file,
         q.as_of_date,
         count(distinct q.source_row) as quarantined_by_validation,
-        count(distinct q.source_row) filter (where s.source_row is null) as held_not_in_staging
+        count(distinct case when s.source_row is null then q.source_row end) as held_not_in_staging
     from {{ quality_source('quarantine') }} q
     left join (select distinct file, as_of_date, source_row from staged_rows) s
         on s.file = q.file and s.as_of_date = q.as_of_date and s.source_row = q.source_row

@@ -3,7 +3,20 @@
     valid value, restored or reported lost — plus the validate run's status. The HTML report of a night
     (<warehouse dir>/data_docs/<date>/steward_report.html, and data_quality_report.html in the
     outbox) shows the same figures with the records behind them. -#}
-with accounting as (
+with latest_runs as (
+
+    select run_id, as_of_date, status, reason
+    from (
+        select
+            run_id, as_of_date, status, reason,
+            row_number() over (partition by as_of_date order by started_at desc) as recency
+        from {{ quality_source('runs') }}
+    ) ranked
+    where recency = 1
+
+),
+
+accounting as (
 
     select * from {{ ref('int_quality_row_accounting') }}
 
@@ -14,8 +27,8 @@ corrections as (
     select
         as_of_date,
         file,
-        count(*) filter (where rule <> 'fallback_last_valid') as corrected_values,
-        count(*) filter (where rule = 'fallback_last_valid') as fallback_values
+        sum(case when rule <> 'fallback_last_valid' then 1 else 0 end) as corrected_values,
+        sum(case when rule = 'fallback_last_valid' then 1 else 0 end) as fallback_values
     from {{ quality_source('corrections') }}
     group by as_of_date, file
 
@@ -26,8 +39,8 @@ lost as (
     select
         as_of_date,
         file,
-        count(*) filter (where action = 'restored') as restored_records,
-        count(*) filter (where action = 'reported') as reported_lost_records
+        sum(case when action = 'restored' then 1 else 0 end) as restored_records,
+        sum(case when action = 'reported' then 1 else 0 end) as reported_lost_records
     from {{ quality_source('lost_records') }}
     group by as_of_date, file
 
@@ -38,13 +51,12 @@ failed as (
     select
         as_of_date,
         file,
-        count(*) filter (where severity = 'critical') as failed_critical,
-        count(*) filter (where severity <> 'critical') as failed_warnings
+        sum(case when severity = 'critical' then 1 else 0 end) as failed_critical,
+        sum(case when severity <> 'critical' then 1 else 0 end) as failed_warnings
     from {{ quality_source('validation_results') }}
     where not success
         and run_id in (
-            select run_id from {{ quality_source('runs') }}
-            qualify row_number() over (partition by as_of_date order by started_at desc) = 1
+            select run_id from latest_runs
         )
     group by as_of_date, file
 
@@ -52,9 +64,7 @@ failed as (
 
 runs as (
 
-    select as_of_date, status, reason
-    from {{ quality_source('runs') }}
-    qualify row_number() over (partition by as_of_date order by started_at desc) = 1
+    select as_of_date, status, reason from latest_runs
 
 )
 
