@@ -366,22 +366,26 @@ def test_nothing_scheduled_against_the_rules(compiled, book):
         con.close()
 
 
+def customer(cid, **kw):
+    """A customer row of stg_customers for the hand-made nights (phone and e-mail from the id)."""
+    base = {"as_of_date": D, "customer_id": cid, "person_id": "P" + cid, "full_name": "张伟", "national_id": cid,
+            "phone": f"+86138000000{cid[1:]:>02}", "email": f"{cid.lower()}@example.com", "address_line1": "1 Road",
+            "address_line2": None, "city": "北京", "region": None, "postal_code": "100000", "country": "CN",
+            "preferred_language": "zh-CN", "timezone": "Asia/Shanghai"}
+    return base | kw
+
+
+def loan(lid, cid, dpd, **kw):
+    """An overdue loan row of marts.loan_delinquency with the policy's bucket and stage for `dpd`."""
+    stage, bucket = stage_of(dpd)
+    return {"as_of_date": D, "loan_id": lid, "customer_id": cid, "dpd": dpd, "bucket": bucket, "stage": stage,
+            "is_overdue": True, "overdue_since": D - timedelta(days=dpd), "overdue_amount": Decimal("500.00"),
+            "outstanding_principal": Decimal("1000.00"), "currency": "CNY"} | kw
+
+
 def test_every_rule_withholds_in_a_hand_made_night(compiled):
     """One loan per rule, so each reason shows up at least once (the properties above only say
     nothing is scheduled wrongly; this says the rules actually bite)."""
-    def customer(cid, **kw):
-        base = {"as_of_date": D, "customer_id": cid, "person_id": "P" + cid, "full_name": "张伟", "national_id": cid, "phone": f"+86138000000{cid[1:]:>02}",
-                "email": f"{cid.lower()}@example.com", "address_line1": "1 Road", "address_line2": None, "city": "北京",
-                "region": None, "postal_code": "100000", "country": "CN", "preferred_language": "zh-CN",
-                "timezone": "Asia/Shanghai"}
-        return base | kw
-
-    def loan(lid, cid, dpd, **kw):
-        stage, bucket = stage_of(dpd)
-        return {"as_of_date": D, "loan_id": lid, "customer_id": cid, "dpd": dpd, "bucket": bucket, "stage": stage,
-                "is_overdue": True, "overdue_since": D - timedelta(days=dpd), "overdue_amount": Decimal("500.00"),
-                "outstanding_principal": Decimal("1000.00"), "currency": "CNY"} | kw
-
     at = datetime.combine(D, time(3, 0), UTC)
     book = {
         "staging.stg_customers": [customer("C1"), customer("C2"), customer("C3"), customer("C4", phone=None),
@@ -429,3 +433,26 @@ def test_every_rule_withholds_in_a_hand_made_night(compiled):
     assert log[("L5", "sms")]["scheduled_after"] == datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # 08:00 Shanghai
     assert log[("L6", "call")]["reason"].startswith("cap:pause_after_conversation")
     assert log[("L7", "call")]["status"] == "scheduled" and log[("L7", "call")]["agent_id"] == "G1"
+
+
+def test_calls_are_dealt_to_agents_in_proportion_to_their_capacity(compiled):
+    """Seven middle-stage calls, two agents with 4 and 2 free slots: slot k of an agent with r slots
+    comes at k / r, so the most urgent calls are spread (G1, G1, G2, G1, G1, G2) and both agents are
+    loaded to the same share; the seventh call has no agent."""
+    amounts = ["700.00", "600.00", "500.00", "400.00", "300.00", "200.00", "100.00"]   # priority order L1..L7
+    book = {
+        "staging.stg_customers": [customer(f"C{i}") for i in range(1, 8)],
+        "marts.loan_delinquency": [loan(f"L{i}", f"C{i}", 40, overdue_amount=Decimal(a))
+                                   for i, a in enumerate(amounts, start=1)],
+        "staging.stg_flags": [], "staging.stg_contact_attempts": [], "intermediate.int_payment_effects": [],
+        "intermediate.int_quality_loan_data_status": [], "marts.contact_log": [],
+        "staging.stg_agents": [{"as_of_date": D, "agent_id": "G1", "languages": "zh-CN", "active": True, "daily_capacity": 4},
+                               {"as_of_date": D, "agent_id": "G2", "languages": "zh", "active": True, "daily_capacity": 2}],
+    }
+    con = run_models(compiled, book)
+    calls = {r["loan_id"]: r for r in rows(con, "select * from marts.contact_log where channel = 'call'")}
+    check_night(book, con)
+    con.close()
+    assert [calls[f"L{i}"]["agent_id"] for i in range(1, 7)] == ["G1", "G1", "G2", "G1", "G1", "G2"]
+    assert calls["L7"]["status"] == "withheld" and calls["L7"]["reason"].startswith("capacity:no_agent")
+

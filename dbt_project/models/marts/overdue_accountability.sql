@@ -54,10 +54,10 @@ per_loan as (
         {{ dbt.listagg(
             "case when status = 'scheduled' then channel || ' ' || template"
                 ~ " || coalesce(' (agent ' || agent_id || ')', '') end", "'; '",
-            "order by channel, template") }} as scheduled_list,
+            "order by channel, template, action_id") }} as scheduled_list,
         {{ dbt.listagg(
             "case when status = 'withheld' then channel || ' ' || template || ': ' || reason end", "'; '",
-            "order by channel, template") }} as withheld_list
+            "order by channel, template, action_id") }} as withheld_list
     from tonight
     group by loan_id
 

@@ -5,8 +5,10 @@
     1. Continuity: the agent who last spoke to the person (right-party call) keeps the person when
        they speak the call's language, up to their capacity, highest priority first.
     2. Pools: the remaining calls of each policy language (the languages from last to first: the
-       first, the fallback language, usually has the most agents) are ranked by priority and laid
-       over the agents' remaining capacities in agent-id order (cumulative capacity ranges).
+       first, the fallback language, usually has the most agents) are ranked by priority and dealt
+       to the agents' free slots in turn, balanced by capacity: slot k of an agent with r free
+       slots comes at k / r, so every agent is loaded to about the same share of their capacity
+       and the most urgent calls are spread over the team instead of all landing on one list.
     A call no agent can take is withheld: capacity:no_agent (<language>). `call_rank` orders each
     agent's list (1 = call first). -#}
 {{ config(materialized='table') }}
@@ -89,21 +91,31 @@ pool_{{ i }} as (
 
 capacity_{{ i }} as (
 
-    select
-        agent_id,
-        remaining,
-        sum(remaining) over (order by agent_id rows between unbounded preceding and current row) as range_end
+    select agent_id, remaining
     from remaining_{{ i - 1 }}
     where remaining > 0
         and {{ speaks | replace('@A@', 'languages') | replace('@L@', "'" ~ language ~ "'") }}
 
 ),
 
+slots_{{ i }} as (
+
+    -- free slot k (1..remaining) of each agent, ordered by k / remaining, then agent id (IEEE
+    -- division is correctly rounded: equal fractions tie exactly, so the order is deterministic);
+    -- the pool's positions serve as the numbers 1..k
+    select
+        k.agent_id,
+        row_number() over (order by cast(n.pos as {{ dbt.type_float() }}) / k.remaining, k.agent_id) as slot
+    from capacity_{{ i }} k
+    inner join pool_{{ i }} n on n.pos <= k.remaining
+
+),
+
 assigned_{{ i }} as (
 
-    select p.loan_id, k.agent_id, 'pool {{ language }}' as assignment
+    select p.loan_id, s.agent_id, 'pool {{ language }}' as assignment
     from pool_{{ i }} p
-    inner join capacity_{{ i }} k on p.pos > k.range_end - k.remaining and p.pos <= k.range_end
+    inner join slots_{{ i }} s on s.slot = p.pos
 
 ),
 

@@ -102,7 +102,7 @@ blocked as (
         loan_id,
         {{ dbt.listagg("flag || ' on ' || subject_type || ' ' || subject_id"
                        ~ " || coalesce(' since ' || cast(effective_from as " ~ dbt.type_string() ~ "), '')", "'; '",
-                       "order by flag, subject_type, subject_id") }} as blocks
+                       "order by flag, subject_type, subject_id, effective_from") }} as blocks
     from block_hits
     group by loan_id
 
