@@ -76,6 +76,10 @@ def test_a_policy_without_contact_section_gets_the_strict_defaults(tmp_path):
      "above 1"),
     (lambda c: c["stages"]["late"]["actions"][4].pop("on_dpd"), "contact.stages.late.actions[4].on_dpd", "one-off"),
     (lambda c: c["lender"]["name"].pop("en"), "contact.lender.name.en", "missing"),
+    (lambda c: c["calendar"].update(holidays=["2026-10-01", "1 October"]), "contact.calendar.holidays[1]",
+     "not a date"),
+    (lambda c: c["calendar"].update(holidays=["2026-10-10"], workdays=["2026-10-10"]), "contact.calendar",
+     "both a holiday and a workday"),
     (lambda c: c["lender"].update(name={"zh-CN": "一个名字非常非常非常非常非常非常长的消费金融有限责任公司", "en": "X"}),
      "contact.promise.escalation_sms_template", "segments"),
 ])
@@ -173,3 +177,16 @@ def test_local_times_carry_the_offset():
     assert local_iso(instant, "Asia/Shanghai") == "2026-03-16T08:00:00+08:00"
     assert local_iso(instant, "America/New_York") == "2026-03-15T20:00:00-04:00"
     assert local_iso(None, "Asia/Shanghai") == ""
+
+
+def test_calendar_dates_reach_dbt_sorted_whether_yaml_typed_them_or_not(tmp_path):
+    contact = json.loads(json.dumps(DEFAULTS))
+    contact["calendar"] = {"holidays": ["2026-10-02", "2026-10-01"], "workdays": ["2026-10-10"]}
+    path = tmp_path / "policy.yaml"
+    path.write_text("contact:\n  calendar:\n    holidays: [2026-10-02, '2026-10-01']\n    workdays: [2026-10-10]\n",
+                    encoding="utf-8")  # YAML reads unquoted dates as dates
+    assert contact_dbt_vars(path)["contact_policy"]["calendar"] == {"holidays": ["2026-10-01", "2026-10-02"],
+                                                                     "workdays": ["2026-10-10"]}
+    assert contact_dbt_vars(_policy(tmp_path, contact))["contact_policy"]["calendar"]["holidays"] == [
+        "2026-10-01", "2026-10-02"]
+

@@ -18,6 +18,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,7 @@ DEFAULTS: dict[str, Any] = {
     "unknown_timezone": "intersection",
     "limits": DEFAULT_LIMITS,
     "blocks": ["dispute", "bankruptcy", "deceased", "cease_contact", "legal_hold"],
+    "calendar": {"holidays": [], "workdays": []},
     "promise": {"escalation_days": 7, "escalation_priority_factor": 2, "escalation_call_template": "broken_promise_call",
                 "escalation_sms_template": "broken_promise"},
     "priority": "overdue_amount_x_dpd",
@@ -156,6 +158,7 @@ class ContactPolicy:
     challengers: dict[str, dict] = field(default_factory=dict)  # stage -> {share, salt}
     letters: dict = field(default_factory=dict)  # registered templates, contact hours, bank account
     channel_fallback: dict = field(default_factory=dict)  # sms <-> email when the customer lacks one
+    calendar: dict = field(default_factory=lambda: {"holidays": (), "workdays": ()})  # ISO dates, sorted
 
     def fallback(self, channel: str, template: str) -> str | None:
         """The channel a message goes by when the customer has no usable address for `channel`:
@@ -179,6 +182,7 @@ class ContactPolicy:
             "unknown_timezone": self.unknown_timezone,
             "limits": dict(self.limits),
             "blocks": list(self.blocks),
+            "calendar": {k: list(v) for k, v in self.calendar.items()},
             "promise": {**{k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.promise.items()},
                         "escalation_sms_fallback": self.fallback("sms", self.promise["escalation_sms_template"])},
             "priority": self.priority,
@@ -195,6 +199,26 @@ class ContactPolicy:
                 for a in self.actions
             ],
         }}
+
+
+def _calendar(check: PolicyChecker, value: Any) -> dict[str, tuple[str, ...]]:
+    """Business days for the first-contact deadline: Monday-Friday, minus `holidays`, plus
+    `workdays` (weekend days worked in lieu). ISO dates; YAML may hand them over as dates."""
+    section = check.mapping(value, "contact.calendar", ("holidays", "workdays"))
+    days = {}
+    for name in ("holidays", "workdays"):
+        key = f"contact.calendar.{name}"
+        parsed = set()
+        for i, day in enumerate(check.items(section.get(name, []), key)):
+            try:
+                parsed.add(day if isinstance(day, date) else date.fromisoformat(check.text(day, f"{key}[{i}]")))
+            except ValueError:
+                raise check.fail(f"{key}[{i}]", f"{day!r} is not a date YYYY-MM-DD") from None
+        days[name] = tuple(sorted(d.isoformat() for d in parsed))
+    both = set(days["holidays"]) & set(days["workdays"])
+    if both:
+        raise check.fail("contact.calendar", f"{min(both)} is both a holiday and a workday")
+    return days
 
 
 def _window(check: PolicyChecker, value: Any, key: str) -> tuple[int, int]:
@@ -340,6 +364,7 @@ def parse_contact(section: Any, path: Path) -> ContactPolicy:
               for k, v in DEFAULT_LIMITS.items()}
     blocks = tuple(check.choice(b, f"contact.blocks[{i}]", BLOCKABLE_FLAGS)
                    for i, b in enumerate(check.items(get("blocks"), "contact.blocks")))
+    calendar = _calendar(check, get("calendar"))
     promise_raw = check.mapping(get("promise"), "contact.promise", tuple(DEFAULTS["promise"]))
     promise = {
         "escalation_days": check.integer(promise_raw.get("escalation_days", 7), "contact.promise.escalation_days", 0, 365),
@@ -398,7 +423,7 @@ def parse_contact(section: Any, path: Path) -> ContactPolicy:
         windows_by_country=by_country, timezones_by_region=regions, unknown_timezone=unknown, limits=limits,
         blocks=blocks, promise=promise, priority=priority, address_required=address, actions=tuple(actions),
         challengers=challengers, letters={"registered": registered, "contact_hours": hours, "bank": bank},
-        channel_fallback=fallback,
+        channel_fallback=fallback, calendar=calendar,
     )
 
 

@@ -1,6 +1,7 @@
 {#- Timeliness KPI ("late collection" failure case): for every overdue loan on D, its overdue episode
     (overdue-since date), the first day it was overdue (overdue-since + 1, DPD 1), the deadline for a
-    first contact (one business day later: Monday-Friday, no holiday calendar) and the first contact
+    first contact (the next business day: Monday-Friday, minus the policy's contact.calendar
+    holidays, plus its workdays worked in lieu) and the first contact
     of the episode: the earliest day a contact was scheduled for (contact_log, status scheduled:
     sms, email, call, letter; night + 1) or delivered (stg_contact_attempts of the loan, any
     channel, by the night they were delivered).
@@ -18,6 +19,15 @@
     )
 }}
 {%- set tomorrow = "cast(" ~ dbt.dateadd('day', 1, as_of_date()) ~ " as date)" %}
+{%- set calendar = var('contact_policy', {}).get('calendar', {}) %}
+{%- set holidays = calendar.get('holidays', []) %}
+{%- set workdays = calendar.get('workdays', []) %}
+{#- The deadline is found among the next `horizon` days: every 7 days hold 5 weekdays, each
+    holiday takes at most one of them away. -#}
+{%- set horizon = 7 * (((holidays | length) + 5) // 5) %}
+{%- set day = dbt.dateadd('day', 'o.days_after', 'e.first_overdue_day') %}
+{#- 1970-01-04 was a Sunday: day of week 0 = Sunday ... 6 = Saturday -#}
+{%- set weekday = "mod(" ~ dbt.datediff("cast('1970-01-04' as date)", day, 'day') ~ ", 7)" %}
 
 with overdue as (
 
@@ -33,11 +43,33 @@ episodes as (
 
     select
         *,
-        cast({{ dbt.dateadd('day', 1, 'overdue_since') }} as date) as first_overdue_day,
-        -- 1970-01-04 was a Sunday: 0 = Sunday ... 5 = Friday, 6 = Saturday
-        mod({{ dbt.datediff("cast('1970-01-04' as date)", dbt.dateadd('day', 1, 'overdue_since'), 'day') }}, 7)
-            as first_day_of_week
+        cast({{ dbt.dateadd('day', 1, 'overdue_since') }} as date) as first_overdue_day
     from overdue
+
+),
+
+offsets as (
+
+    {% for n in range(1, horizon + 1) -%}
+    select {{ n }} as days_after{{ ' union all' if not loop.last }}
+    {% endfor %}
+
+),
+
+deadlines as (
+
+    -- the first business day after the first overdue day
+    select e.loan_id, min(o.days_after) as days_after
+    from episodes e
+    cross join offsets o
+    where ({{ weekday }} between 1 and 5
+            {%- if holidays %}
+            and cast({{ day }} as date) not in ({% for h in holidays %}cast('{{ h }}' as date){{ ', ' if not loop.last }}{% endfor %})
+            {%- endif %})
+        {%- if workdays %}
+        or cast({{ day }} as date) in ({% for w in workdays %}cast('{{ w }}' as date){{ ', ' if not loop.last }}{% endfor %})
+        {%- endif %}
+    group by e.loan_id
 
 ),
 
@@ -71,8 +103,7 @@ measured as (
 
     select
         e.*,
-        cast({{ dbt.dateadd('day', 'case e.first_day_of_week when 5 then 3 when 6 then 2 else 1 end',
-                            'e.first_overdue_day') }} as date) as contact_deadline,
+        cast({{ dbt.dateadd('day', 'k.days_after', 'e.first_overdue_day') }} as date) as contact_deadline,
         case
             when s.first_scheduled_for is null then d.first_delivered_on
             when d.first_delivered_on is null then s.first_scheduled_for
@@ -80,6 +111,7 @@ measured as (
             else s.first_scheduled_for
         end as first_contact_on
     from episodes e
+    inner join deadlines k on k.loan_id = e.loan_id
     left join scheduled s on s.loan_id = e.loan_id
     left join delivered d on d.loan_id = e.loan_id
 
