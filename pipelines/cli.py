@@ -45,7 +45,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import run_demo
 
-    run_demo(_paths(args), loans=args.loans, days=args.days, start=args.start, seed=args.seed)
+    run_demo(_paths(args), loans=args.loans, days=args.days, start=args.start, seed=args.seed, faults=args.faults)
     return 0
 
 
@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 28),
                       help="first business date (default 2026-10-28: the nights cross a month end)")
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--faults", action="store_true",
+                      help="a book with the generator's faults: see corrections, restorations, quarantine and a "
+                           "blocked night")
     _add_paths(demo, "landing", "warehouse", "out", "policy")
     demo.set_defaults(handler=_cmd_demo)
 

@@ -94,3 +94,22 @@ def test_airflow_dags_test_runs_one_date_end_to_end(tmp_path, paths):
     batch = json.loads((paths.out / str(DAY) / "_batch.json").read_text())
     assert batch["summary"]["active_loans"] == 1
     assert len(_marts(paths.warehouse)) == 1
+
+
+@pytest.mark.xdist_group("nightly")
+def test_demo_with_faults_tours_a_blocked_night_and_the_repairs(paths, capsys):
+    """`arrears demo --faults`: the broken night is blocked with its one line and publishes nothing,
+    the others run and publish; the printed repair counts are the warehouse's."""
+    assert main(["demo", "--faults", "--loans", "300", "--days", "3", "--landing", str(paths.landing),
+                 "--warehouse", str(paths.warehouse), "--out", str(paths.out)]) == 0
+    printed = capsys.readouterr().out
+    blocked = [line for line in printed.splitlines() if line.startswith("Blocked night")]
+    assert len(blocked) == 1 and "sha256 does not match" in blocked[0]
+    blocked_day = blocked[0].split(": ")[1]
+    published = sorted(p.name for p in paths.out.iterdir() if (p / "_batch.json").exists())
+    assert blocked_day not in published and len(published) == 2
+    assert (paths.out / "kpi_report.html").exists()
+    with reader(paths.warehouse) as con:
+        restored = con.execute("select count(*) from quality.lost_records where action = 'restored'").fetchone()[0]
+        quarantined = con.execute("select count(*) from quality.quarantine").fetchone()[0]
+    assert f"{restored:,} lost records restored" in printed and f"{quarantined:,} rows quarantined" in printed
