@@ -180,7 +180,7 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date, assets: tuple[str, ...]
                     else 'unexplained' end as state,
                coalesce(q.restored_from, q.as_of_date) as last_delivered_on
         from quality.customers q where q.as_of_date = $prev order by q.customer_id""", p)
-    day.frames["loans_continuity"] = _df(con, f"""
+    day.frames["loans_continuity"] = _df(con, """
         select p.loan_id, p.status,
                case when exists (select 1 from d_loans d where d.loan_id = p.loan_id and d._ingest_problem is null) then 'present'
                     when exists (select 1 from t_lost_loans l where l.loan_id = p.loan_id) then 'lost'

@@ -19,7 +19,6 @@ Patterns use `[0-9]`, never `\\d`: `\\d` also matches full-width and other Unico
 from __future__ import annotations
 
 import functools
-import re
 import zoneinfo
 
 import numpy as np

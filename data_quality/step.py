@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pandas as pd
 

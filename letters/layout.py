@@ -430,7 +430,7 @@ class LetterLayout:
 
     # --- the whole letter -----------------------------------------------------------------------
     def layout(self, doc: Doc) -> list[Page]:
-        fs, st = self.fonts, self.style
+        fs = self.fonts
         info_rows, info_bottom = self._info(doc.info)
         first_top = max(G.BODY_TOP_FIRST, info_bottom + 6.0)
         pages = self._paginate(self._rows(doc.blocks), first_top)

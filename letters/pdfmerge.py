@@ -131,7 +131,7 @@ def merge(parts: list[MergePart], out: Path, title: str = "", duplex: bool = Tru
                 head = _OBJ.sub(b"%d 0 obj" % renum[old], head, count=1)
                 head = _REF.sub(ref, head)
                 if b"+" in head:
-                    head = _TAG.sub(lambda m: b"/" + tag + m.group(1)[3:] + b"+", head)
+                    head = _TAG.sub(lambda m, tag=tag: b"/" + tag + m.group(1)[3:] + b"+", head)
                 if b"/Type /Font" in head and b"/Subtype" in head:
                     name = _FONT_NAME.search(head)
                     if name:

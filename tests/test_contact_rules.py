@@ -14,7 +14,6 @@ import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -26,7 +25,7 @@ from hypothesis import strategies as st
 from pipelines import transform
 from pipelines.contact.policy import load_contact_policy
 from pipelines.policy import load_policy
-from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_POLICY
+from pipelines.settings import DEFAULT_POLICY
 
 D = date(2026, 3, 15)
 TOMORROW = D + timedelta(days=1)

@@ -87,7 +87,7 @@ def test_batches_are_named_by_template_language_and_delivery(printed):
 
 def test_page_count_equals_manifest_and_totals(printed):
     out, *_, results = printed
-    for name, result in results.items():
+    for result in results.values():
         reader = PdfReader(result.pdf)
         rows = read_manifest(result.manifest)
         totals = json.loads(result.totals.read_text())
@@ -410,8 +410,8 @@ def test_a_rerun_gives_the_same_bytes(tmp_path):
     letters = [sample_letter("formal_demand", "en", seq=i) for i in range(1, 11)]
     first = render_batch(letters, tmp_path / "a", "formal_demand-en-standard", progress=False, workers=1)
     again = render_batch(letters, tmp_path / "b", "formal_demand-en-standard", progress=False, workers=1)
-    for name in (first.pdf.name, first.manifest.name, first.totals.name):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    for a, b in ((first.pdf, again.pdf), (first.manifest, again.manifest), (first.totals, again.totals)):
+        assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name
 
 
 def test_long_arrears_table_repeats_its_header_and_a_chinese_name_prints_in_english(tmp_path):

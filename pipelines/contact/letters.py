@@ -122,7 +122,7 @@ def letters_writer(warehouse: Path, as_of: date, policy_path: Path):
         results = render_batches(letters, target, progress=False)
         counts: dict[str, int] = {}
         rejected = []
-        for name, result in sorted(results.items()):
+        for _batch, result in sorted(results.items()):
             rejected += result.rejected
             for path in (result.pdf, result.manifest, result.totals):
                 if path is not None:
