@@ -77,8 +77,12 @@ def legal_holds(rng: np.random.Generator, loan: np.ndarray, default_due: np.ndar
 
 
 def disputes(rng: np.random.Generator, loan: np.ndarray, day: np.ndarray) -> Flags:
-    """Disputes raised on calls: most are resolved within 7-60 days, some stay open."""
-    return _flags(LOAN, loan, "dispute", day, _closing(rng, day, 0.8, (7, 61)))
+    """Disputes raised on calls: most are resolved within 7-60 days, some stay open. Two calls on
+    one day that both raise a dispute record one flag (the flag's key is loan, flag and day)."""
+    end = _closing(rng, day, 0.8, (7, 61))     # drawn for every call: the random stream stays as it was
+    _, first = np.unique(np.stack([np.asarray(loan, np.int64), np.asarray(day, np.int64)]), axis=1, return_index=True)
+    keep = np.sort(first)
+    return _flags(LOAN, np.asarray(loan)[keep], "dispute", np.asarray(day)[keep], end[keep])
 
 
 def blocked(flags: Flags, loan: np.ndarray, customer: np.ndarray, day: np.ndarray) -> np.ndarray:
