@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -37,18 +36,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Iterable
 
-import pyarrow as pa
-
-from pipelines.generate.writer import write_day
-from pipelines.landing import LANDING_FILES, MANIFEST_NAME, MONEY
+from pipelines.adapters.landing_tables import table, write_folder
 
 ANCHOR = date(2024, 1, 1)   # day 0 of the DAYS_* columns
 CURRENCY = "XXX"            # ISO 4217 "no currency": the sample does not say which
 SOURCE_SYSTEM = "home-credit-sample"
 SELECTIONS = ("complete", "prefix")
 CENT = Decimal("0.01")
-_ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.date32(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
-                "TIMESTAMPTZ": pa.string(), MONEY: pa.decimal128(18, 2), "DECIMAL(9,6)": pa.decimal128(9, 6)}
 
 
 @dataclass(frozen=True)
@@ -129,11 +123,6 @@ def read_book(csv_path: Path, selection: str = "complete") -> Book:
     return Book(customers, instalments, payments, loans_in_file=len(rows_by_loan))
 
 
-def _table(name: str, records: list[dict]) -> pa.Table:
-    columns = LANDING_FILES[name].columns
-    return pa.table({c: pa.array([r.get(c) for r in records], type=_ARROW_TYPES[t]) for c, t in columns.items()})
-
-
 def write_landing(book: Book, landing: Path, as_of_dates: Iterable[date], currency: str = CURRENCY) -> list[Path]:
     """One landing folder per as-of date: snapshots of the loans on the book that day, payments
     value-dated since the previous folder (the first folder: all up to its date)."""
@@ -157,23 +146,11 @@ def write_landing(book: Book, landing: Path, as_of_dates: Iterable[date], curren
                      "amount": p.amount, "channel": "unknown"}
                     for p in book.payments
                     if book.date(p.day) <= as_of and (previous is None or book.date(p.day) > previous)]
-        tables = {"customers": _table("customers", customers), "loans": _table("loans", loans),
-                  "installments": _table("installments", instalments), "payments": _table("payments", payments)}
-        tables |= {name: _table(name, []) for name in LANDING_FILES if name not in tables}
-        write_day(landing, as_of, tables)
-        folder = landing / as_of.isoformat()
-        _label_manifest(folder, currency)
-        folders.append(folder)
+        tables = {"customers": table("customers", customers), "loans": table("loans", loans),
+                  "installments": table("installments", instalments), "payments": table("payments", payments)}
+        folders.append(write_folder(landing, as_of, tables, SOURCE_SYSTEM, currency))
         previous = as_of
     return folders
-
-
-def _label_manifest(folder: Path, currency: str) -> None:
-    """The generator's writer labels its manifests as the synthetic lender; say where this came from."""
-    path = folder / MANIFEST_NAME
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest.update(source_system=SOURCE_SYSTEM, timezone="UTC", currency=currency)
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def convert(csv_path: Path, landing: Path, as_of_dates: Iterable[date], selection: str = "complete",
