@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ from data_quality import formats, history, steward, store, suites
 from data_quality.day import Day, prepare
 from data_quality.validate import Outcome, Validation
 from pipelines.errors import BatchBlocked
+from pipelines.ingest.extract import open_extract
 from pipelines.landing import LANDING_FILES
 from pipelines.settings import Paths
 from pipelines.warehouse import writer
@@ -61,11 +63,19 @@ def _with_id_birth_date(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _context(day: Day) -> suites.Context:
+def _lender_timezone(paths: Paths, as_of: date) -> tzinfo:
+    """The time zone the extract's manifest names (the business date ends at its midnight)."""
+    try:
+        return ZoneInfo(str(open_extract(paths.landing, as_of)[1].get("timezone")))
+    except (BatchBlocked, ValueError, ZoneInfoNotFoundError):
+        return suites.DEFAULT_TIMEZONE
+
+
+def _context(day: Day, lender_zone: tzinfo) -> suites.Context:
     loaded = {name: len(f) for name, f in day.frames.items() if name in LANDING_FILES}
     return suites.Context(day.as_of, day.counts.get("previous_customers", 0), day.counts.get("previous_loans", 0),
                           loaded.get("loans", 0), loaded.get("installments", 0), loaded.get("payments", 0),
-                          loaded.get("contact_attempts", 0))
+                          loaded.get("contact_attempts", 0), lender_zone)
 
 
 def _blocked_line(paths: Paths, as_of: date, failed: list[Outcome]) -> str:
@@ -203,7 +213,7 @@ def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True
         corrected, audit = _customers_frame(day)
         gx_customers = _with_id_birth_date(corrected)
         day.frames["customers"] = gx_customers
-        context = _context(day)
+        context = _context(day, _lender_timezone(paths, as_of))
         for asset, build in suites.SUITES.items():
             validation.run(asset, day.frames[asset], build(context))
         outcomes = validation.outcomes

@@ -22,7 +22,8 @@ became of them), `files` (today's load log).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import great_expectations.expectations as gxe
 
@@ -34,6 +35,7 @@ from pipelines.landing import LANDING_FILES
 # larger of the share and the count) mean the extract itself is broken, and the night blocks.
 LOST_BLOCK_SHARE, LOST_BLOCK_MIN = 0.05, 20
 ORPHAN_BLOCK_SHARE, ORPHAN_BLOCK_MIN = 0.05, 20
+DEFAULT_TIMEZONE = ZoneInfo("Asia/Shanghai")   # when the manifest names none (or none known)
 EARLIEST_DATE = date(1990, 1, 1)         # no loan, payment or schedule of this lender is older
 OLDEST_CUSTOMER_YEARS, YOUNGEST_CUSTOMER_YEARS = 110, 16
 
@@ -54,6 +56,12 @@ class Context:
     installments_today: int = 0
     payments_today: int = 0
     contacts_today: int = 0
+    timezone: tzinfo = DEFAULT_TIMEZONE     # the lender's (the manifest's `timezone`)
+
+
+def _end_of_day(ctx: Context) -> datetime:
+    """Midnight after the business date in the lender's time zone: nothing booked later is known."""
+    return datetime.combine(ctx.as_of + timedelta(days=1), time.min, tzinfo=ctx.timezone)
 
 
 def _mostly(count: int, share: float, minimum: int) -> float:
@@ -94,7 +102,7 @@ def _dt(day: date) -> datetime:
 def customers(ctx: Context) -> list:
     latest_birth = _dt(ctx.as_of.replace(year=ctx.as_of.year - YOUNGEST_CUSTOMER_YEARS))
     earliest_birth = _dt(ctx.as_of.replace(year=ctx.as_of.year - OLDEST_CUSTOMER_YEARS))
-    end_of_day = datetime.combine(ctx.as_of + timedelta(days=1), time.min, tzinfo=timezone(timedelta(hours=8)))
+    end_of_day = _end_of_day(ctx)
     fallback = []
     for column in ("full_name", "phone", "national_id", "date_of_birth", "address_line1", "city", "region",
                    "country", "email"):
@@ -242,7 +250,7 @@ def installments(ctx: Context) -> list:
 
 
 def payments(ctx: Context) -> list:
-    end_of_day = datetime.combine(ctx.as_of + timedelta(days=1), time.min, tzinfo=timezone(timedelta(hours=8)))
+    end_of_day = _end_of_day(ctx)
     return [
         *_common("payments"),
         *_loan_known("payments", ctx.payments_today, "the payment's loan is known (today's or yesterday's loans)"),
@@ -267,7 +275,7 @@ def payments(ctx: Context) -> list:
 
 
 def contact_attempts(ctx: Context) -> list:
-    end_of_day = datetime.combine(ctx.as_of + timedelta(days=1), time.min, tzinfo=timezone(timedelta(hours=8)))
+    end_of_day = _end_of_day(ctx)
     return [
         *_common("contact_attempts"),
         *_loan_known("contact_attempts", ctx.contacts_today, "the attempt's loan is known"),

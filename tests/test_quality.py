@@ -35,7 +35,7 @@ from pipelines.landing import LANDING_FILES
 from pipelines.policy import load_policy
 from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_POLICY, Paths
 from tests.conftest import REPO
-from tests.extracts import agent, customer, installment, loan, payment, write_extract
+from tests.extracts import agent, customer, installment, loan, payment, small_book, write_extract
 
 # One worker should run the whole module (pytest -n 2 --dist loadgroup) so its books are built once;
 # the pytest-xdist installed here ignores xdist_group marks, so each worker builds its own (~10 s).
@@ -387,6 +387,22 @@ def test_rerunning_a_night_leaves_the_quality_tables_as_they_were(hand_book):
     before = snapshot()
     validate_step(N2, paths, "rerun", data_docs=False)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("zone, known_by_then", [("America/New_York", True), ("Asia/Shanghai", False)])
+def test_the_business_date_ends_at_midnight_in_the_manifests_time_zone(tmp_path, zone, known_by_then):
+    """A payment booked at 20:00 New York time on the business date is not 'in the future' for a
+    lender in New York, but is for one in Shanghai (where that instant is the next morning)."""
+    paths = Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / "w" / "arrears.duckdb", out=tmp_path / "o")
+    book = small_book()
+    book["payments"] = [payment("P1", "L1", "2026-03-15", "1030.00", booked_at="2026-03-15T20:00:00-04:00")]
+    folder = write_extract(paths.landing, N2, book)
+    manifest = json.loads((folder / "_manifest.json").read_text(encoding="utf-8"))
+    (folder / "_manifest.json").write_text(json.dumps(manifest | {"timezone": zone}), encoding="utf-8")
+    ingest(paths.landing, paths.warehouse, N2, "run")
+    validate_step(N2, paths, "run", data_docs=False)
+    assert _query(paths.warehouse, "select success from quality.validation_results "
+                                   "where rule = 'payments.booked_at.not_future'") == [(known_by_then,)]
 
 
 def test_quality_macro_columns_match_the_tables_the_step_creates(tmp_path):
