@@ -10,7 +10,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from pipelines import nightly
 from pipelines.policy import load_policy
-from pipelines.settings import Paths
+from pipelines.settings import Paths, lender_timezone
 from pipelines.transform import STEPS
 
 DOC = """
@@ -24,7 +24,8 @@ written last).
 
 **Business date:** the `as_of` param when given (manual runs, reruns, backfills:
 `airflow dags trigger arrears_nightly -c '{"as_of": "2026-11-27"}'`); on a scheduled run, the start of the
-data interval in Asia/Shanghai — the 02:00 run processes the day that just closed. Never the wall clock.
+data interval in the lender's time zone (`ARREARS_LENDER_TIMEZONE`, default Asia/Shanghai; the DAG runs at
+02:00 there) — the 02:00 run processes the day that just closed. Never the wall clock.
 
 **Rerunning a date** is safe: raw, marts and files for that date are replaced, never duplicated.
 
@@ -46,12 +47,12 @@ PATHS = Paths.resolve()
 
 @dag(
     dag_id="arrears_nightly",
-    schedule=CronDataIntervalTimetable("0 2 * * *", timezone="Asia/Shanghai"),
+    schedule=CronDataIntervalTimetable("0 2 * * *", timezone=lender_timezone()),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
     max_active_tasks=1,
-        default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
     params={"as_of": Param(None, type=["null", "string"], description="business date YYYY-MM-DD; blank = data interval")},
     tags=["arrears", "collections"],
     doc_md=DOC,

@@ -19,11 +19,8 @@ from pipelines.contact.outbox import contact_writers
 from pipelines.ingest import ingest
 from pipelines.policy import load_policy
 from pipelines.publish import publish
-from pipelines.settings import Paths
+from pipelines.settings import Paths, lender_timezone
 from pipelines.warehouse import reader
-
-LENDER_TIMEZONE = ZoneInfo("Asia/Shanghai")
-
 
 def business_date(as_of_param: str | None, data_interval_start: datetime | None) -> date:
     """The run's business date: the explicit `as_of` if given, else the start of the scheduled
@@ -32,7 +29,7 @@ def business_date(as_of_param: str | None, data_interval_start: datetime | None)
         return date.fromisoformat(str(as_of_param))
     if data_interval_start is None:
         raise ValueError("no business date: pass the run's as_of param (YYYY-MM-DD)")
-    return data_interval_start.astimezone(LENDER_TIMEZONE).date()
+    return data_interval_start.astimezone(ZoneInfo(lender_timezone())).date()
 
 
 def new_run_id(as_of: date) -> str:

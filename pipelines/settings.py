@@ -12,6 +12,13 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_POLICY = Path(__file__).resolve().parent / "policy" / "default.yaml"
+DEFAULT_LENDER_TIMEZONE = "Asia/Shanghai"
+
+
+def lender_timezone() -> str:
+    """The lender's IANA time zone (ARREARS_LENDER_TIMEZONE, default Asia/Shanghai): a scheduled
+    run's business date is the day its data interval starts there, and the DAG runs at 02:00 there."""
+    return os.environ.get("ARREARS_LENDER_TIMEZONE") or DEFAULT_LENDER_TIMEZONE
 
 
 @dataclass(frozen=True)

@@ -113,3 +113,23 @@ def test_demo_with_faults_tours_a_blocked_night_and_the_repairs(paths, capsys):
         restored = con.execute("select count(*) from quality.lost_records where action = 'restored'").fetchone()[0]
         quarantined = con.execute("select count(*) from quality.quarantine").fetchone()[0]
     assert f"{restored:,} lost records restored" in printed and f"{quarantined:,} rows quarantined" in printed
+
+
+@pytest.mark.parametrize("zone, expected", [(None, date(2026, 11, 27)), ("America/New_York", date(2026, 11, 26))])
+def test_business_date_is_the_as_of_param_or_the_interval_start_in_the_lenders_zone(monkeypatch, zone, expected):
+    """The run at 02:00 Shanghai time on 28 Nov has its data interval start at 2026-11-26T18:00Z:
+    27 Nov in Shanghai, still 26 Nov in New York. An explicit as_of always wins; no date is refused."""
+    from datetime import datetime, timezone
+
+    from pipelines.nightly import business_date
+
+    if zone:
+        monkeypatch.setenv("ARREARS_LENDER_TIMEZONE", zone)
+    else:
+        monkeypatch.delenv("ARREARS_LENDER_TIMEZONE", raising=False)
+    start = datetime(2026, 11, 26, 18, 0, tzinfo=timezone.utc)
+    assert business_date(None, start) == expected
+    assert business_date("2026-10-01", start) == date(2026, 10, 1)
+    with pytest.raises(ValueError, match="as_of"):
+        business_date(None, None)
+
