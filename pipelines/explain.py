@@ -90,6 +90,21 @@ def _bucket_range(policy_path: Path, version: str, bucket: str) -> str:
     return f" = {match[0].label()}" if match else ""
 
 
+def _quarantined_payments(con: duckdb.DuckDBPyConnection, loan_id: str) -> list[dict]:
+    """The loan's payments the validate step quarantined, with the reason (none before it ever ran)."""
+    try:
+        return _rows(con, """select p.payment_id, p.value_date, p.delivered_on, p.amount, p.channel,
+                                    string_agg(q.reason, '; ' order by q.rule) as reason
+                             from staging.stg_payments p
+                             join quality.quarantine q
+                                 on q.file = 'payments.csv' and q.as_of_date = p.delivered_on
+                                 and q.source_row = p.source_row
+                             where p.loan_id = ? and p.is_quarantined
+                             group by all order by p.value_date, p.payment_id""", [loan_id])
+    except duckdb.CatalogException:
+        return []
+
+
 def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None = None) -> str:
     """The explanation as text; LookupError when the warehouse or the loan's data is missing."""
     if not warehouse.exists():
@@ -108,6 +123,7 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
                          [as_of, loan_id])
         payments = _rows(con, """select * from intermediate.int_payment_effects where loan_id = ?
                                  order by value_date, delivered_on, payment_id""", [loan_id])
+        quarantined = _quarantined_payments(con, loan_id)
         recorded = _marts_row(con, "loan_delinquency", as_of, loan_id)
         accountability = _marts_row(con, "overdue_accountability", as_of, loan_id)
 
@@ -115,6 +131,9 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
     currency = loan["currency"] or ""
     out.append(f"Loan {loan_id} as of {as_of}: customer {loan['customer_id']}, product {loan['product']}, "
                f"status {loan['status']}, amounts in {currency}")
+    if loan.get("is_restored"):
+        out.append(f"  restored: the {as_of} snapshot lost this loan without a closing status; it is measured on "
+                   f"its version of {loan['restored_from']} (see the night's data-quality report)")
     tolerance = schedule[0]["tolerance_amount"] if schedule else None
 
     out += ["", f"Schedule of {as_of} (the current schedule) and how the payments were allocated",
@@ -130,10 +149,12 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
 
     out += ["", f"Payments and reversals of the loan (what counted on {as_of}: value date and delivery by then, "
                 "not cancelled by a reversal known by then)"]
-    if payments:
+    if payments or quarantined:
         out += _table(["payment", "value date", "delivered", "amount", "channel", "on " + str(as_of)],
                       [[p["payment_id"], p["value_date"], p["delivered_on"], p["amount"], p["channel"],
-                        _payment_status(p, as_of)] for p in payments])
+                        _payment_status(p, as_of)] for p in payments]
+                      + [[p["payment_id"], p["value_date"], p["delivered_on"], p["amount"], p["channel"],
+                          f"never counts (quarantined: {p['reason']})"] for p in quarantined])
     else:
         out.append("  (none)")
     out.append(f"  net paid on {as_of}: {loan['total_paid']} (allocated {loan['total_paid'] - loan['credit_balance']}, "

@@ -493,6 +493,10 @@ def test_a_lost_loan_keeps_its_dpd_and_is_accounted_for_quarantined_rows_do_not_
     assert _query(w, "select payment_id, is_quarantined from staging.stg_payments order by 1") == [
         ("P1", False), ("P2", True), ("P3", True)]
     assert _query(w, "select payment_id from intermediate.int_payment_effects order by 1") == [("P1",)]
+    # what an agent sees: the restoration, and the quarantined payment that never counts
+    from pipelines.explain import explain
+    assert "restored: the 2026-03-15 snapshot lost this loan" in explain("L02", N2, w)
+    assert "never counts (quarantined: amount > 0)" in explain("L04", N2, w)
 
 
 @pytest.mark.slow
