@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from airflow.sdk import Param, TaskGroup, chain, dag, get_current_context, task
+from airflow.sdk import Param, PokeReturnValue, TaskGroup, chain, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from pipelines import nightly
+from pipelines.landing import MANIFEST_NAME
 from pipelines.policy import load_policy
 from pipelines.settings import Paths, lender_timezone
 from pipelines.transform import STEPS
@@ -16,7 +17,9 @@ from pipelines.transform import STEPS
 DOC = """
 ### arrears_nightly — the collections night for one business date
 
-**What it does:** verifies and loads the lender's extract for the business date (`ingest`), validates,
+**What it does:** waits for the lender's extract of the business date (`wait_for_extract`: its
+`_manifest.json`, written last; every 5 minutes for up to 6 hours, without holding a worker), verifies
+and loads it (`ingest`), validates,
 corrects and restores it with Great Expectations (`validate`: Data Docs and the steward report beside the
 warehouse in `data_docs/<date>/`), builds the dbt models staging → delinquency → contact → reporting (one task
 each), then runs every data test of the night (`dbt.tests`: a failing test names the model), then publishes the day's files for operations (`publish`, `_batch.json`
@@ -28,6 +31,8 @@ data interval in the lender's time zone (`ARREARS_LENDER_TIMEZONE`, default Asia
 02:00 there) — the 02:00 run processes the day that just closed. Never the wall clock.
 
 **Rerunning a date** is safe: raw, marts and files for that date are replaced, never duplicated.
+
+**If `wait_for_extract` times out**, the extract never arrived: ask the lender, then clear the task.
 
 **If `ingest` fails** with "batch blocked", the extract is incomplete or corrupt (the log line names the
 file and the rule). Nothing was written; fix or re-deliver the extract and clear the task.
@@ -43,6 +48,8 @@ Paths come from `ARREARS_LANDING`, `ARREARS_WAREHOUSE`, `ARREARS_OUT`, `ARREARS_
 """
 
 PATHS = Paths.resolve()
+EXTRACT_POKE_SECONDS = 5 * 60         # a late extract is looked for every 5 minutes (the worker slot is freed)
+EXTRACT_WAIT_SECONDS = 6 * 60 * 60    # ... until 08:00: then the night fails as "extract missing"
 
 
 @dag(
@@ -66,6 +73,11 @@ def arrears_nightly():
         load_policy(PATHS.policy)  # an invalid policy stops the night here, before any write
         return {"as_of": as_of.isoformat(), "run_id": context["run_id"]}
 
+    @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule")
+    def wait_for_extract(night: dict) -> PokeReturnValue:
+        """The lender writes _manifest.json last: the extract is complete once it is there."""
+        return PokeReturnValue(is_done=(PATHS.landing / night["as_of"] / MANIFEST_NAME).exists())
+
     @task(retries=0)  # a blocked batch is not transient: retrying would only repeat the same reason
     def ingest(night: dict) -> dict:
         return nightly.ingest_step(_date(night), PATHS, night["run_id"])
@@ -85,7 +97,7 @@ def arrears_nightly():
     night = prepare()
     with TaskGroup("dbt", tooltip="dbt: models step by step, then every data test of the night"):
         steps = [dbt_step.override(task_id=step)(night, step) for step in STEPS]
-    chain(ingest(night), validate(night), *steps, publish(night))
+    chain(wait_for_extract(night), ingest(night), validate(night), *steps, publish(night))
 
 
 def _date(night: dict) -> date:

@@ -78,7 +78,8 @@ def test_dag_imports_cleanly():
     dag = bag.dags["arrears_nightly"]
     assert dag.max_active_runs == 1 and dag.max_active_tasks == 1
     task_ids = set(dag.task_ids)
-    assert {"prepare", "ingest", "publish"} <= task_ids
+    assert {"prepare", "wait_for_extract", "ingest", "publish"} <= task_ids
+    assert dag.get_task("ingest").upstream_task_ids == {"prepare", "wait_for_extract"}
     assert {f"dbt.{step}" for step in STEPS} <= task_ids, "dbt steps are tasks"
 
 
