@@ -8,12 +8,13 @@
       night; until then the payment counts. Several reversals of one payment: the earliest wins.
     - reversal rows never count themselves; a reversal of a reversal is ignored; a payment with a
       non-positive or missing amount never counts (stg_payments warns about it);
-    - a row the validate step quarantined (is_quarantined: unknown loan, implausible value date,
-      reversal of an unknown payment, ...) never counts; int_quality_quarantine lists it. -#}
+    - a payment the validate step quarantined (is_quarantined: unknown loan, implausible value
+      date, ...) never counts; int_quality_quarantine lists it. A reversal applies even when
+      quarantined: a reversal in doubt keeps the debt, it never lowers it. -#}
 with payments as (
 
     select * from {{ ref('stg_payments') }}
-    where not is_quarantined
+    where is_reversal or not is_quarantined
 
 ),
 

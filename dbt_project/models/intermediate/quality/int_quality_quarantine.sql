@@ -5,7 +5,8 @@
       loan, ...); the row is still in staging, marked `is_quarantined`, so that its account stays
       visible. What uses it: a quarantined loan stays measured and its collection is blocked with
       the reason (int_quality_loan_data_status); quarantined installments and payments are left out
-      of the money (int_quality_installments, int_payment_effects, reporting); quarantined contact
+      of the money (int_quality_installments, int_payment_effects, reporting), reversals still
+      apply (they can only keep the debt); quarantined contact
       attempts and flags still count for the contact rules (they can only make contact stricter);
       a quarantined agent takes no calls. -#}
 select

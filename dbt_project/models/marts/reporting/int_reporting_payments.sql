@@ -10,7 +10,7 @@ with known as (
     select *
     from {{ ref('stg_payments') }}
     where delivered_on <= {{ as_of_date() }}
-        and not is_quarantined
+        and (is_reversal or not is_quarantined)     -- as int_payment_effects: reversals always apply
 
 ),
 
