@@ -10,20 +10,12 @@
 with schedule as (
 
     select
-        as_of_date,
-        loan_id,
-        installment_no,
-        due_date,
-        coalesce(fee_due, 0) as fee_due,
-        coalesce(interest_due, 0) as interest_due,
-        coalesce(principal_due, 0) as principal_due,
-        coalesce(fee_due, 0) + coalesce(interest_due, 0) + coalesce(principal_due, 0) as amount_due,
-        sum(coalesce(fee_due, 0) + coalesce(interest_due, 0) + coalesce(principal_due, 0)) over (
-            partition by as_of_date, loan_id
-            order by due_date, installment_no
-            rows between unbounded preceding and current row
-        ) as cumulative_due
-    from {{ ref('int_quality_installments') }}
+        i.as_of_date,
+        i.loan_id,
+        i.installment_no,
+        i.due_date,
+        {{ schedule_due_columns('i', 'i.as_of_date, i.loan_id') }}
+    from {{ ref('int_quality_installments') }} i
 
 ),
 
@@ -54,11 +46,8 @@ allocated as (
         s.*,
         s.cumulative_due - s.amount_due as due_before,
         cast(coalesce(p.loan_paid, 0) as {{ type_money() }}) as loan_paid,
-        cast(case
-            when coalesce(p.loan_paid, 0) <= s.cumulative_due - s.amount_due then 0
-            when coalesce(p.loan_paid, 0) >= s.cumulative_due then s.amount_due
-            else coalesce(p.loan_paid, 0) - (s.cumulative_due - s.amount_due)
-        end as {{ type_money() }}) as paid_amount
+        cast({{ oldest_first_paid('coalesce(p.loan_paid, 0)', 's.cumulative_due', 's.amount_due') }}
+            as {{ type_money() }}) as paid_amount
     from schedule s
     left join paid p
         on p.as_of_date = s.as_of_date

@@ -70,15 +70,7 @@ schedule as (
         i.loan_id,
         i.installment_no,
         i.due_date,
-        coalesce(i.fee_due, 0) as fee_due,
-        coalesce(i.interest_due, 0) as interest_due,
-        coalesce(i.principal_due, 0) as principal_due,
-        coalesce(i.fee_due, 0) + coalesce(i.interest_due, 0) + coalesce(i.principal_due, 0) as amount_due,
-        sum(coalesce(i.fee_due, 0) + coalesce(i.interest_due, 0) + coalesce(i.principal_due, 0)) over (
-            partition by i.loan_id
-            order by i.due_date, i.installment_no
-            rows between unbounded preceding and current row
-        ) as cumulative_due
+        {{ schedule_due_columns('i', 'i.loan_id') }}
     from {{ ref('int_quality_installments') }} i
     inner join loans l
         on l.loan_id = i.loan_id
@@ -111,11 +103,7 @@ allocated as (
         s.interest_due,
         s.principal_due,
         s.amount_due,
-        case
-            when coalesce(pd.paid, 0) <= s.cumulative_due - s.amount_due then 0
-            when coalesce(pd.paid, 0) >= s.cumulative_due then s.amount_due
-            else coalesce(pd.paid, 0) - (s.cumulative_due - s.amount_due)
-        end as paid_amount
+        {{ oldest_first_paid('coalesce(pd.paid, 0)', 's.cumulative_due', 's.amount_due') }} as paid_amount
     from observed o
     inner join schedule s on s.loan_id = o.loan_id
     left join paid pd
