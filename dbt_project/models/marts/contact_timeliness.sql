@@ -50,9 +50,7 @@ episodes as (
 
 offsets as (
 
-    {% for n in range(1, horizon + 1) -%}
-    select {{ n }} as days_after{{ ' union all' if not loop.last }}
-    {% endfor %}
+    select n as days_after from {{ integers(1, horizon) }} days
 
 ),
 

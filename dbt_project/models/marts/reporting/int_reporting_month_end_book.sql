@@ -23,20 +23,9 @@ with loans as (
 
 ),
 
-digits as (
-
-    {%- for d in range(10) %}
-    select {{ d }} as d {{ 'union all' if not loop.last }}
-    {%- endfor %}
-
-),
-
 month_offsets as (
 
-    select units.d + 10 * tens.d + 100 * hundreds.d as months_back
-    from digits units
-    cross join digits tens
-    cross join digits hundreds
+    select n as months_back from {{ integers(0, 999) }} months
 
 ),
 
