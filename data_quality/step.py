@@ -28,7 +28,7 @@ from data_quality.validate import Outcome, Validation
 from pipelines.errors import BatchBlocked
 from pipelines.ingest.extract import open_extract
 from pipelines.landing import LANDING_FILES
-from pipelines.settings import Paths
+from pipelines.settings import Paths, lender_timezone
 from pipelines.warehouse import writer
 
 CUSTOMER_COLUMNS = store.CUSTOMER_COLUMNS
@@ -64,11 +64,12 @@ def _with_id_birth_date(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lender_timezone(paths: Paths, as_of: date) -> tzinfo:
-    """The time zone the extract's manifest names (the business date ends at its midnight)."""
+    """The time zone the extract's manifest names (the business date ends at its midnight); when it
+    names none or an unknown one, the lender's (ARREARS_LENDER_TIMEZONE, as for the DAG)."""
     try:
         return ZoneInfo(str(open_extract(paths.landing, as_of)[1].get("timezone")))
     except (BatchBlocked, ValueError, ZoneInfoNotFoundError):
-        return suites.DEFAULT_TIMEZONE
+        return ZoneInfo(lender_timezone())
 
 
 def _context(day: Day, lender_zone: tzinfo) -> suites.Context:

@@ -21,7 +21,7 @@ became of them), `files` (today's load log).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -30,12 +30,12 @@ import great_expectations.expectations as gxe
 from data_quality import formats
 from data_quality.expectations import ExpectColumnValuesToPassCheck, ExpectMulticolumnValuesToPassCheck
 from pipelines.landing import LANDING_FILES
+from pipelines.settings import lender_timezone
 
 # Mass problems are not individual glitches: more than this many lost records or orphans (the
 # larger of the share and the count) mean the extract itself is broken, and the night blocks.
 LOST_BLOCK_SHARE, LOST_BLOCK_MIN = 0.05, 20
 ORPHAN_BLOCK_SHARE, ORPHAN_BLOCK_MIN = 0.05, 20
-DEFAULT_TIMEZONE = ZoneInfo("Asia/Shanghai")   # when the manifest names none (or none known)
 EARLIEST_DATE = date(1990, 1, 1)         # no loan, payment or schedule of this lender is older
 OLDEST_CUSTOMER_YEARS, YOUNGEST_CUSTOMER_YEARS = 110, 16
 
@@ -56,7 +56,7 @@ class Context:
     installments_today: int = 0
     payments_today: int = 0
     contacts_today: int = 0
-    timezone: tzinfo = DEFAULT_TIMEZONE     # the lender's (the manifest's `timezone`)
+    timezone: tzinfo = field(default_factory=lambda: ZoneInfo(lender_timezone()))  # the manifest's, else the lender's
 
 
 def _end_of_day(ctx: Context) -> datetime:
