@@ -33,13 +33,8 @@ reversed as (
 
 currencies as (
 
-    select loan_id, currency
-    from (
-        select loan_id, currency, row_number() over (partition by loan_id order by as_of_date desc) as recency
-        from {{ ref('stg_loans') }}
-        where as_of_date <= {{ d }}
-    ) l
-    where recency = 1
+    select * from {{ latest_rows(ref('stg_loans'), 'loan_id', 'as_of_date desc', ['loan_id', 'currency'],
+                                 'as_of_date <= ' ~ d) }} l
 
 ),
 

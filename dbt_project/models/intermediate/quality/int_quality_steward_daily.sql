@@ -5,14 +5,8 @@
     outbox) shows the same figures with the records behind them. -#}
 with latest_runs as (
 
-    select run_id, as_of_date, status, reason
-    from (
-        select
-            run_id, as_of_date, status, reason,
-            row_number() over (partition by as_of_date order by started_at desc) as recency
-        from {{ quality_source('runs') }}
-    ) ranked
-    where recency = 1
+    select * from {{ latest_rows(quality_source('runs'), 'as_of_date', 'started_at desc',
+                                 ['run_id', 'as_of_date', 'status', 'reason']) }} runs
 
 ),
 

@@ -20,18 +20,8 @@ with periods as (
 
 agents as (
 
-    select agent_id, full_name, team, active
-    from (
-        select
-            agent_id,
-            full_name,
-            team,
-            active,
-            row_number() over (partition by agent_id order by as_of_date desc) as recency
-        from {{ ref('stg_agents') }}
-        where as_of_date <= {{ as_of_date() }}
-    ) a
-    where recency = 1
+    select * from {{ latest_rows(ref('stg_agents'), 'agent_id', 'as_of_date desc',
+                                 ['agent_id', 'full_name', 'team', 'active'], 'as_of_date <= ' ~ as_of_date()) }} a
 
 ),
 

@@ -20,32 +20,15 @@ with attempts as (
 
 customers as (
 
-    select customer_id, timezone
-    from (
-        select
-            customer_id,
-            timezone,
-            row_number() over (partition by customer_id order by as_of_date desc) as recency
-        from {{ ref('stg_customers') }}
-        where as_of_date <= {{ as_of_date() }}
-    ) c
-    where recency = 1
+    select * from {{ latest_rows(ref('stg_customers'), 'customer_id', 'as_of_date desc',
+                                 ['customer_id', 'timezone'], 'as_of_date <= ' ~ as_of_date()) }} c
 
 ),
 
 agents as (
 
-    select agent_id, team, full_name
-    from (
-        select
-            agent_id,
-            team,
-            full_name,
-            row_number() over (partition by agent_id order by as_of_date desc) as recency
-        from {{ ref('stg_agents') }}
-        where as_of_date <= {{ as_of_date() }}
-    ) a
-    where recency = 1
+    select * from {{ latest_rows(ref('stg_agents'), 'agent_id', 'as_of_date desc',
+                                 ['agent_id', 'team', 'full_name'], 'as_of_date <= ' ~ as_of_date()) }} a
 
 ),
 
