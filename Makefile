@@ -3,7 +3,7 @@ VENV   := .venv
 STAMP  := $(VENV)/.bootstrapped
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test test-fast bench lock clean
+.PHONY: setup demo test test-fast bench lock clean airflow airflow-stop
 
 setup: $(STAMP)
 
@@ -20,6 +20,14 @@ test: $(STAMP)
 # Skip the end-to-end tests (dbt builds, airflow dags test) while iterating.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+# Airflow standalone (scheduler, dag-processor, triggerer, API server + UI) in the background, AIRFLOW_HOME
+# in .airflow/; prints the UI address and the admin password. Other airflow commands: scripts/airflow.sh ARGS.
+airflow: $(STAMP)
+	scripts/airflow.sh start
+
+airflow-stop:
+	scripts/airflow.sh stop
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py

@@ -3,36 +3,57 @@ the same functions `arrears run` calls; dbt runs as one task per layer through d
 runner (one task per model with astronomer-cosmos took over 10 minutes for one night here)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import logging
+from datetime import date, timedelta
 
-from airflow.sdk import Param, PokeReturnValue, TaskGroup, chain, dag, get_current_context, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+import pendulum
+from airflow.sdk import Param, PokeReturnValue, TaskGroup, WeightRule, chain, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import nightly
-from pipelines.landing import MANIFEST_NAME
+from pipelines.airflow_timetable import NightlyTimetable
+from pipelines.errors import ExtractMissing
+from pipelines.landing import manifest_path
 from pipelines.policy import load_policy
 from pipelines.settings import Paths, lender_timezone
 from pipelines.transform import STEPS
 
-DOC = """
+LOG = logging.getLogger(__name__)
+PATHS = Paths.resolve()
+LENDER_TZ = lender_timezone()
+RUN_AT = "02:00"                      # lender time: the business day has closed, the extract is due
+EXTRACT_POKE_SECONDS = 5 * 60         # a late extract is looked for every 5 minutes (the worker slot is freed)
+EXTRACT_WAIT_SECONDS = 6 * 60 * 60    # ... until 08:00: then the night fails as "extract missing"
+WAREHOUSE_POOL = "arrears_warehouse"  # one slot: DuckDB allows one writing process per file
+
+DOC = f"""
 ### arrears_nightly — the collections night for one business date
 
-**What it does:** waits for the lender's extract of the business date (`wait_for_extract`: its
-`_manifest.json`, written last; every 5 minutes for up to 6 hours, without holding a worker), verifies
-and loads it (`ingest`), validates,
-corrects and restores it with Great Expectations (`validate`: Data Docs and the steward report beside the
-warehouse in `data_docs/<date>/`), builds the dbt models staging → delinquency → contact → reporting (one task
-each), then runs every data test of the night (`dbt.tests`: a failing test names the model), then publishes the day's files for operations (`publish`, `_batch.json`
-written last).
+**What it does:** `prepare` (business date, policy check) → `wait_for_extract` (the lender's extract of
+the business date: its `_manifest.json`, written last; every 5 minutes for up to 6 hours, without holding a
+worker or the warehouse) → `ingest` (verify and load) → `validate` (Great Expectations: corrections,
+restores, quarantine; Data Docs and the steward report beside the warehouse in `data_docs/<date>/`) → dbt
+staging → delinquency → contact → reporting (one task each) → `dbt.tests` (every data test of the night: a
+failing test names the model) → `publish` (the day's files for operations, `_batch.json` written last).
 
-**Business date:** the `as_of` param when given (manual runs, reruns, backfills:
-`airflow dags trigger arrears_nightly -c '{"as_of": "2026-11-27"}'`); on a scheduled run, the start of the
-data interval in the lender's time zone (`ARREARS_LENDER_TIMEZONE`, default Asia/Shanghai; the DAG runs at
-02:00 there) — the 02:00 run processes the day that just closed. Never the wall clock.
+**Schedule and business date:** every night at {RUN_AT} in the lender's time zone ({LENDER_TZ}, from
+`ARREARS_LENDER_TIMEZONE`), for the business date that just closed. A run's **logical date is its
+business date** (00:00 {LENDER_TZ}; the data interval is that whole day), so the grid lists runs by
+business date. The `as_of` param, when given, wins (manual runs, reruns:
+`airflow dags trigger arrears_nightly -c '{{"as_of": "2026-11-27"}}'`). Never the wall clock.
+
+**Backfill** business dates D1..D2 (both included):
+`airflow backfill create --dag-id arrears_nightly --from-date D1 --to-date D2`.
+
+**First unpause** starts nothing for nights already past: the first scheduled run is the next {RUN_AT}.
+Backfill past dates on purpose.
 
 **Rerunning a date** is safe: raw, marts and files for that date are replaced, never duplicated.
 
-**If `wait_for_extract` times out**, the extract never arrived: ask the lender, then clear the task.
+**If `wait_for_extract` fails**, the extract did not arrive: its log names the path and the deadline. It
+fails at once (no retry) when a newer business date's extract is already there — the lender has moved on —
+and otherwise after 6 hours. Ask the lender, then clear the task. A waiting or failed night does not hold
+up other dates: manual runs and backfills of other dates go ahead.
 
 **If `ingest` fails** with "batch blocked", the extract is incomplete or corrupt (the log line names the
 file and the rule). Nothing was written; fix or re-deliver the extract and clear the task.
@@ -41,31 +62,34 @@ file and the rule). Nothing was written; fix or re-deliver the extract and clear
 count and a masked example row; details in `data_docs/<date>/steward_report.html`). dbt does not run and
 nothing is published for the date; re-deliver the extract, then clear `ingest`.
 
-**One writer:** DuckDB allows one writing process per file, so this DAG runs one task at a time
-(`max_active_tasks=1`) and one run at a time (`max_active_runs=1`).
+**One writer:** DuckDB allows one writing process per file, so every task that opens the warehouse
+(`ingest`, `validate`, the dbt tasks, `publish`) runs in the pool `{WAREHOUSE_POOL}` with **one slot**
+(`make airflow` creates it; elsewhere: `airflow pools set {WAREHOUSE_POOL} 1 "DuckDB: one writer"`).
+Several nights may be active at once; they queue for that slot, a night already under way first.
+`prepare` and the waiting sensor take no slot.
 
 Paths come from `ARREARS_LANDING`, `ARREARS_WAREHOUSE`, `ARREARS_OUT`, `ARREARS_POLICY`.
 """
 
-PATHS = Paths.resolve()
-EXTRACT_POKE_SECONDS = 5 * 60         # a late extract is looked for every 5 minutes (the worker slot is freed)
-EXTRACT_WAIT_SECONDS = 6 * 60 * 60    # ... until 08:00: then the night fails as "extract missing"
-
 
 @dag(
     dag_id="arrears_nightly",
-    schedule=CronDataIntervalTimetable("0 2 * * *", timezone=lender_timezone()),
-    start_date=datetime(2026, 1, 1),
+    schedule=NightlyTimetable(at=RUN_AT, timezone=LENDER_TZ),
+    start_date=pendulum.datetime(2026, 1, 1, tz=LENDER_TZ),
     catchup=False,
-    max_active_runs=1,
-    max_active_tasks=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
-    params={"as_of": Param(None, type=["null", "string"], description="business date YYYY-MM-DD; blank = data interval")},
+    max_active_runs=16,  # runs wait for the warehouse slot, not for each other: a stuck night blocks no date
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "pool": WAREHOUSE_POOL,
+        "weight_rule": WeightRule.UPSTREAM,  # a night under way keeps the slot before another night starts
+    },
+    params={"as_of": Param(None, type=["null", "string"], description="business date YYYY-MM-DD; blank = the run's logical date")},
     tags=["arrears", "collections"],
     doc_md=DOC,
 )
 def arrears_nightly():
-    @task(retries=0)
+    @task(retries=0, pool="default_pool")
     def prepare() -> dict:
         """Resolve the business date and the policy once, for every later task."""
         context = get_current_context()
@@ -73,31 +97,48 @@ def arrears_nightly():
         load_policy(PATHS.policy)  # an invalid policy stops the night here, before any write
         return {"as_of": as_of.isoformat(), "run_id": context["run_id"]}
 
-    @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule")
-    def wait_for_extract(night: dict) -> PokeReturnValue:
+    @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule",
+                 retries=0, pool="default_pool")
+    def wait_for_extract() -> PokeReturnValue:
         """The lender writes _manifest.json last: the extract is complete once it is there."""
-        return PokeReturnValue(is_done=(PATHS.landing / night["as_of"] / MANIFEST_NAME).exists())
+        night = _night()
+        context = get_current_context()
+        started = context["ti"].get_first_reschedule_date(context) or pendulum.now("UTC")
+        deadline = pendulum.instance(started).add(seconds=EXTRACT_WAIT_SECONDS).in_timezone(LENDER_TZ)
+        LOG.info("waiting for %s until %s", manifest_path(PATHS.landing, _date(night)), deadline.to_iso8601_string())
+        try:
+            return PokeReturnValue(is_done=nightly.extract_ready(_date(night), PATHS))
+        except ExtractMissing as missing:
+            raise AirflowFailException(str(missing)) from None  # not coming: fail now, no retry
 
     @task(retries=0)  # a blocked batch is not transient: retrying would only repeat the same reason
-    def ingest(night: dict) -> dict:
+    def ingest() -> dict:
+        night = _night()
         return nightly.ingest_step(_date(night), PATHS, night["run_id"])
 
     @task(retries=0)  # a critical data-quality failure blocks the batch: not transient either
-    def validate(night: dict) -> dict:
+    def validate() -> dict:
+        night = _night()
         return nightly.validate_step(_date(night), PATHS, night["run_id"])
 
     @task
-    def publish(night: dict) -> dict:
+    def publish() -> dict:
+        night = _night()
         return nightly.publish_step(_date(night), PATHS, night["run_id"])
 
     @task
-    def dbt_step(night: dict, step: str) -> dict:
+    def dbt_step(step: str) -> dict:
+        night = _night()
         return nightly.transform_step(_date(night), PATHS, step=step)
 
-    night = prepare()
-    with TaskGroup("dbt", tooltip="dbt: models step by step, then every data test of the night"):
-        steps = [dbt_step.override(task_id=step)(night, step) for step in STEPS]
-    chain(wait_for_extract(night), ingest(night), validate(night), *steps, publish(night))
+    with TaskGroup("dbt", tooltip="dbt: models step by step, then every data test of the night") as dbt:
+        chain(*[dbt_step.override(task_id=step)(step) for step in STEPS])
+    chain(prepare(), wait_for_extract(), ingest(), validate(), dbt, publish())
+
+
+def _night() -> dict:
+    """What `prepare` resolved (business date, run id): pulled, so each task depends only on the one before."""
+    return get_current_context()["ti"].xcom_pull(task_ids="prepare")
 
 
 def _date(night: dict) -> date:

@@ -11,3 +11,7 @@ class WarehouseBusy(Exception):
 
 class PolicyError(Exception):
     """The policy file is invalid; the message names the file and the offending key."""
+
+
+class ExtractMissing(Exception):
+    """A business date's extract is missing although a newer one was delivered: it is not coming."""

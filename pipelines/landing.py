@@ -7,6 +7,8 @@ sends are kept, never rejected.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 MONEY = "DECIMAL(18,2)"
 RATE = "DECIMAL(9,6)"
@@ -93,3 +95,21 @@ LANDING_FILES: dict[str, LandingFile] = {
 }
 
 MANIFEST_NAME = "_manifest.json"
+
+
+def manifest_path(landing: Path, as_of: date) -> Path:
+    """Where the extract of a business date is complete: its `_manifest.json`, written last."""
+    return landing / as_of.isoformat() / MANIFEST_NAME
+
+
+def newest_delivered(landing: Path) -> date | None:
+    """The newest business date whose extract is complete (has its manifest), if any."""
+    delivered = []
+    for folder in landing.iterdir() if landing.is_dir() else ():
+        try:
+            day = date.fromisoformat(folder.name)
+        except ValueError:
+            continue  # not a business-date folder
+        if (folder / MANIFEST_NAME).is_file():
+            delivered.append(day)
+    return max(delivered, default=None)

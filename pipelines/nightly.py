@@ -16,7 +16,9 @@ from data_quality.steward import report_writer as steward_report_writer
 from pipelines import reporting, transform
 from pipelines.contact.letters import letters_writer
 from pipelines.contact.outbox import contact_writers
+from pipelines.errors import ExtractMissing
 from pipelines.ingest import ingest
+from pipelines.landing import manifest_path, newest_delivered
 from pipelines.policy import load_policy
 from pipelines.publish import publish
 from pipelines.settings import Paths, lender_timezone
@@ -30,6 +32,18 @@ def business_date(as_of_param: str | None, data_interval_start: datetime | None)
     if data_interval_start is None:
         raise ValueError("no business date: pass the run's as_of param (YYYY-MM-DD)")
     return data_interval_start.astimezone(ZoneInfo(lender_timezone())).date()
+
+
+def extract_ready(as_of: date, paths: Paths) -> bool:
+    """Whether the extract of `as_of` is complete (its manifest, written last, is there). When it is not
+    but a newer business date's is, the lender has moved on: waiting would never end (ExtractMissing)."""
+    if manifest_path(paths.landing, as_of).is_file():
+        return True
+    newest = newest_delivered(paths.landing)
+    if newest is not None and newest > as_of:
+        raise ExtractMissing(f"{manifest_path(paths.landing, as_of)} is missing and the newer extract of "
+                             f"{newest} has been delivered: ask the lender to deliver {as_of}")
+    return False
 
 
 def new_run_id(as_of: date) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import EXIT_BLOCKED, main
+from pipelines.settings import lender_timezone
 from pipelines.transform import STEPS
 from pipelines.warehouse import reader
 from tests.conftest import REPO
@@ -76,11 +77,15 @@ def test_dag_imports_cleanly():
     bag = DagBag(dag_folder=str(REPO / "dags"))
     assert bag.import_errors == {}
     dag = bag.dags["arrears_nightly"]
-    assert dag.max_active_runs == 1 and dag.max_active_tasks == 1
-    task_ids = set(dag.task_ids)
-    assert {"prepare", "wait_for_extract", "ingest", "publish"} <= task_ids
-    assert dag.get_task("ingest").upstream_task_ids == {"prepare", "wait_for_extract"}
-    assert {f"dbt.{step}" for step in STEPS} <= task_ids, "dbt steps are tasks"
+    assert dag.max_active_runs > 1, "a night waiting for its extract must not hold other dates"
+    chain = ["prepare", "wait_for_extract", "ingest", "validate", *(f"dbt.{step}" for step in STEPS), "publish"]
+    assert set(chain) <= set(dag.task_ids), "dbt steps are tasks"
+    for before, after in zip(chain, chain[1:]):
+        assert dag.get_task(after).upstream_task_ids == {before}, f"{after} follows {before} only: the graph is a chain"
+    writers = {task_id for task_id in dag.task_ids if dag.get_task(task_id).pool == "arrears_warehouse"}
+    assert writers == set(chain) - {"prepare", "wait_for_extract"}, "every warehouse task takes the one slot"
+    assert dag.get_task("wait_for_extract").mode == "reschedule" and dag.get_task("wait_for_extract").retries == 0
+    assert lender_timezone() in dag.timetable.summary and lender_timezone() in dag.timetable.description
 
 
 @pytest.mark.xdist_group("airflow")
