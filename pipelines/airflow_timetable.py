@@ -80,7 +80,8 @@ class NightlyTimetable(Timetable):
         return DagRunInfo(run_after=self.run_after(business_date), data_interval=self.interval(business_date))
 
     def generate_run_id(self, *, run_type, run_after, data_interval: DataInterval | None, **extra) -> str:
-        """Scheduled and backfill runs are named by their business date: `backfill__2026-10-02`."""
+        """Scheduled runs are named by their business date: `scheduled__2026-10-02` (Airflow names
+        backfill runs itself, by their start time)."""
         if data_interval is None or run_type not in (DagRunType.SCHEDULED, DagRunType.BACKFILL_JOB):
             return super().generate_run_id(run_type=run_type, run_after=run_after, data_interval=data_interval, **extra)
         return run_type.generate_run_id(suffix=self.business_date(pendulum.instance(data_interval.start)).isoformat())
@@ -88,8 +89,8 @@ class NightlyTimetable(Timetable):
     # --- the Timetable protocol ------------------------------------------------------------------
 
     def infer_manual_data_interval(self, *, run_after: pendulum.DateTime) -> DataInterval:
-        """A manual run without an `as_of` processes the night a scheduled run would have by then."""
-        return self.interval(self.due_at(pendulum.instance(run_after)))
+        """A manual run given a logical date (UI, REST API) processes that calendar date, as written."""
+        return self.interval(pendulum.instance(run_after).date())
 
     def next_dagrun_info(
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction

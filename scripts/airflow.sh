@@ -84,7 +84,16 @@ start() {
 }
 
 session() {  # every process of the standalone's session (task workers start their own process groups)
-  ps -eo pid=,sid= | awk -v sid="$1" '$2 == sid { print $1 }'
+  python - "$1" <<'PY'
+import os, sys
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue  # ended meanwhile
+    if fields[3] == sys.argv[1] and fields[0] != "Z":  # session id; zombies are already gone
+        print(pid)
+PY
 }
 
 stop() {

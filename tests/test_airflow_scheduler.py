@@ -119,11 +119,14 @@ class Airflow:
         self.cli("stop", timeout=120)
         pidfile = self.home / "standalone.pid"
         if pidfile.exists():  # the script could not stop it: end its session by id
-            sid = int(pidfile.read_text())
-            for line in subprocess.run(["ps", "-eo", "pid=,sid="], capture_output=True, text=True).stdout.splitlines():
-                pid, session = map(int, line.split())
-                if session == sid:
-                    os.kill(pid, signal.SIGKILL)
+            sid = pidfile.read_text().strip()
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    if fields[3] == sid:
+                        os.kill(int(pid), signal.SIGKILL)
+                except (OSError, IndexError):
+                    continue
 
 
 @pytest.fixture(scope="module")
@@ -192,14 +195,16 @@ def test_two_nights_run_while_a_missing_extract_waits_and_an_older_one_fails_at_
 
 
 def test_backfill_processes_exactly_the_business_dates_given(airflow):
+    """`airflow backfill create --from-date D1 --to-date D2` runs business dates D1..D2: each run's
+    logical date is its business date, and each publishes that date."""
     first, last = _day(2), _day(4)
     done = airflow.cli("backfill", "create", "--dag-id", "arrears_nightly", "--from-date", first, "--to-date", last)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    expected = [f"backfill__{_day(offset)}" for offset in (2, 3, 4)]
-    assert sorted(run for run in airflow.run_states() if run.startswith("backfill__")) == expected
-    airflow.wait_for_runs(expected)
+    runs = dict(airflow.query("select run_id, logical_date from dag_run where run_type = 'backfill'"))
+    dates = {run_id: pendulum.parse(logical, tz="UTC").in_timezone("Asia/Shanghai") for run_id, logical in runs.items()}
+    assert all(at.time() == pendulum.time(0, 0) for at in dates.values()), "logical date = business date, 00:00"
+    assert sorted(at.to_date_string() for at in dates.values()) == [_day(2), _day(3), _day(4)]
+    airflow.wait_for_runs(list(runs))
     for offset in (2, 3, 4):
-        logical = airflow.query("select logical_date from dag_run where run_id = ?", f"backfill__{_day(offset)}")[0][0]
-        assert pendulum.parse(logical, tz="UTC").in_timezone("Asia/Shanghai").to_date_string() == _day(offset)
         batch = json.loads((airflow.paths.out / _day(offset) / "_batch.json").read_text())
         assert batch["as_of"] == _day(offset), "the logical date is the business date processed"
