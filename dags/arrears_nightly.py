@@ -38,8 +38,7 @@ failing test names the model) → `publish` (the day's files for operations, `_b
 
 **Schedule and business date:** every night at {RUN_AT} in the lender's time zone ({LENDER_TZ}, from
 `ARREARS_LENDER_TIMEZONE`), for the business date that just closed. A run's **logical date is its
-business date** (00:00 {LENDER_TZ}; the data interval is that whole day), so the grid lists runs by
-business date. The `as_of` param, when given, wins (manual runs, reruns:
+business date** (00:00 {LENDER_TZ}; the data interval is that whole day). The `as_of` param, when given, wins (manual runs, reruns:
 `airflow dags trigger arrears_nightly -c '{{"as_of": "2026-11-27"}}'`). Never the wall clock.
 
 **Backfill** business dates D1..D2 (both included):
@@ -74,7 +73,8 @@ Paths come from `ARREARS_LANDING`, `ARREARS_WAREHOUSE`, `ARREARS_OUT`, `ARREARS_
 
 @dag(
     dag_id="arrears_nightly",
-    schedule=NightlyTimetable(at=RUN_AT, timezone=LENDER_TZ),
+    # a night missed by up to the extract's wait (scheduler down at 02:00) still runs; older ones: backfill
+    schedule=NightlyTimetable(at=RUN_AT, timezone=LENDER_TZ, late_start=timedelta(seconds=EXTRACT_WAIT_SECONDS)),
     start_date=pendulum.datetime(2026, 1, 1, tz=LENDER_TZ),
     catchup=False,
     max_active_runs=16,  # runs wait for the warehouse slot, not for each other: a stuck night blocks no date

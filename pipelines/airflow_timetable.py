@@ -32,7 +32,7 @@ class NightlyTimetable(Timetable):
     periodic = True
     can_be_scheduled = True
 
-    def __init__(self, *, at: str = "02:00", timezone: str = "Asia/Shanghai", late_start: timedelta = timedelta(hours=6)) -> None:
+    def __init__(self, *, at: str, timezone: str, late_start: timedelta) -> None:
         self.at = at
         self.timezone = timezone
         self.late_start = late_start
@@ -82,7 +82,7 @@ class NightlyTimetable(Timetable):
     def generate_run_id(self, *, run_type, run_after, data_interval: DataInterval | None, **extra) -> str:
         """Scheduled runs are named by their business date: `scheduled__2026-10-02` (Airflow names
         backfill runs itself, by their start time)."""
-        if data_interval is None or run_type not in (DagRunType.SCHEDULED, DagRunType.BACKFILL_JOB):
+        if data_interval is None or run_type != DagRunType.SCHEDULED:
             return super().generate_run_id(run_type=run_type, run_after=run_after, data_interval=data_interval, **extra)
         return run_type.generate_run_id(suffix=self.business_date(pendulum.instance(data_interval.start)).isoformat())
 

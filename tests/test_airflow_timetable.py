@@ -15,6 +15,10 @@ from pipelines.nightly import business_date
 ZONES = ["Asia/Shanghai", "America/New_York", "UTC"]
 
 
+def nightly(zone: str) -> NightlyTimetable:
+    return NightlyTimetable(at="02:00", timezone=zone, late_start=timedelta(hours=6))
+
+
 def _dates(timetable: NightlyTimetable, earliest, latest) -> list[date]:
     """What `airflow backfill create --from-date --to-date` iterates (SerializedDAG.iter_dagrun_infos_between)."""
     restriction = TimeRestriction(earliest, latest, catchup=True)
@@ -31,7 +35,7 @@ def _dates(timetable: NightlyTimetable, earliest, latest) -> list[date]:
 def test_backfill_bounds_are_the_business_dates_written(zone, parsed_in):
     """`--from-date 2026-10-01 --to-date 2026-10-03` processes exactly 1, 2 and 3 October, whatever
     time zone Airflow parsed the bounds in (the CLI uses [core] default_timezone, UTC by default)."""
-    timetable = NightlyTimetable(timezone=zone)
+    timetable = nightly(zone)
     tz = "UTC" if parsed_in == "UTC" else zone
     earliest, latest = pendulum.datetime(2026, 10, 1, tz=tz), pendulum.datetime(2026, 10, 3, tz=tz)
     assert _dates(timetable, earliest, latest) == [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
@@ -41,7 +45,7 @@ def test_backfill_bounds_are_the_business_dates_written(zone, parsed_in):
 @pytest.mark.parametrize("zone", ZONES)
 def test_logical_date_is_the_business_date_and_the_run_starts_the_next_night_at_two(zone, monkeypatch):
     monkeypatch.setenv("ARREARS_LENDER_TIMEZONE", zone)
-    timetable = NightlyTimetable(timezone=zone)
+    timetable = nightly(zone)
     info = timetable.next_dagrun_info(
         last_automated_data_interval=timetable.interval(date(2026, 11, 26)),
         restriction=TimeRestriction(pendulum.datetime(2026, 1, 1, tz=zone), None, catchup=True),
@@ -53,7 +57,7 @@ def test_logical_date_is_the_business_date_and_the_run_starts_the_next_night_at_
 
 
 def test_summary_and_description_name_the_lenders_time_zone():
-    timetable = NightlyTimetable(timezone="Asia/Shanghai")
+    timetable = nightly("Asia/Shanghai")
     assert timetable.summary == "nightly 02:00 Asia/Shanghai"
     assert "Asia/Shanghai" in timetable.description and "business date" in timetable.description
     assert NightlyTimetable.deserialize(timetable.serialize()).serialize() == timetable.serialize()
@@ -69,7 +73,7 @@ def test_first_unpause_waits_for_the_next_night_to_come(monkeypatch, local_now):
     whose extract may never arrive."""
     now = pendulum.parse(local_now, tz="Asia/Shanghai")
     _at(monkeypatch, now)
-    timetable = NightlyTimetable(timezone="Asia/Shanghai")
+    timetable = nightly("Asia/Shanghai")
     info = timetable.next_dagrun_info(
         last_automated_data_interval=None,
         restriction=TimeRestriction(pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"), None, catchup=False),
@@ -78,7 +82,7 @@ def test_first_unpause_waits_for_the_next_night_to_come(monkeypatch, local_now):
 
 
 def test_after_a_short_outage_the_missed_night_still_runs_but_not_a_week_old_one(monkeypatch):
-    timetable = NightlyTimetable(timezone="Asia/Shanghai")
+    timetable = nightly("Asia/Shanghai")
     restriction = TimeRestriction(pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"), None, catchup=False)
     _at(monkeypatch, pendulum.datetime(2026, 12, 4, 2, 30, tz="Asia/Shanghai"))  # scheduler back at 02:30
     info = timetable.next_dagrun_info(last_automated_data_interval=timetable.interval(date(2026, 12, 2)),
@@ -94,6 +98,6 @@ def test_after_a_short_outage_the_missed_night_still_runs_but_not_a_week_old_one
 def test_a_manual_run_given_a_logical_date_processes_that_business_date(monkeypatch, given):
     """The UI and the REST API infer a manual run's data interval from the logical date the user gave."""
     monkeypatch.delenv("ARREARS_LENDER_TIMEZONE", raising=False)
-    interval = NightlyTimetable(timezone="Asia/Shanghai").infer_manual_data_interval(run_after=pendulum.parse(given))
+    interval = nightly("Asia/Shanghai").infer_manual_data_interval(run_after=pendulum.parse(given))
     assert isinstance(interval, DataInterval)
     assert business_date(None, interval.start) == date(2026, 10, 2)

@@ -86,6 +86,10 @@ def test_dag_imports_cleanly():
     assert writers == set(chain) - {"prepare", "wait_for_extract"}, "every warehouse task takes the one slot"
     assert dag.get_task("wait_for_extract").mode == "reschedule" and dag.get_task("wait_for_extract").retries == 0
     assert lender_timezone() in dag.timetable.summary and lender_timezone() in dag.timetable.description
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    restored = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))  # as the scheduler sees it
+    assert restored.timetable.serialize() == dag.timetable.serialize(), "the timetable plugin is registered"
 
 
 @pytest.mark.xdist_group("airflow")
