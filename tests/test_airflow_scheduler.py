@@ -113,7 +113,7 @@ class Airflow:
         for run_id, task_id, _ in rows:
             for log in (self.home / "logs" / "dag_id=arrears_nightly" / f"run_id={run_id}" / f"task_id={task_id}").glob("*.log"):
                 logs.append(f"{run_id}/{task_id}: {log.read_text()[-2000:]}")
-        return "\n".join(logs) or str(rows)
+        return "\n".join(logs or [str(rows)]) + "\nstandalone.log: " + (self.home / "standalone.log").read_text()[-3000:]
 
     def stop(self) -> None:
         self.cli("stop", timeout=120)
