@@ -11,3 +11,7 @@ class WarehouseBusy(Exception):
 
 class PolicyError(Exception):
     """The policy file is invalid; the message names the file and the offending key."""
+
+
+class SourcesError(Exception):
+    """The sources file (where the extract is pulled from) or its connection is misconfigured."""

@@ -6,7 +6,9 @@ sends are kept, never rejected.
 """
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 MONEY = "DECIMAL(18,2)"
 RATE = "DECIMAL(9,6)"
@@ -93,3 +95,16 @@ LANDING_FILES: dict[str, LandingFile] = {
 }
 
 MANIFEST_NAME = "_manifest.json"
+
+
+def replace_folder(partial: Path, target: Path) -> None:
+    """Move a finished extract folder into place (its manifest already written); an older extract of
+    the same date is swapped out, so a reader sees the old folder or the new one, never half of one."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        partial.rename(target)
+        shutil.rmtree(old)
+    else:
+        partial.rename(target)

@@ -19,6 +19,7 @@ from pipelines.contact.outbox import contact_writers
 from pipelines.ingest import ingest
 from pipelines.policy import load_policy
 from pipelines.publish import publish
+from pipelines.pull import pull
 from pipelines.settings import Paths, lender_timezone
 from pipelines.warehouse import reader
 
@@ -34,6 +35,12 @@ def business_date(as_of_param: str | None, data_interval_start: datetime | None)
 
 def new_run_id(as_of: date) -> str:
     return f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+
+
+def pull_step(as_of: date, paths: Paths, sources: str | None = None) -> dict:
+    """Fill the landing folder of `as_of` from the lender's database or SFTP server when the sources file
+    (`sources` or ARREARS_SOURCES) says so; with the file drop (no sources file) there is nothing to do."""
+    return pull(as_of, paths.landing, paths.warehouse, sources)
 
 
 def ingest_step(as_of: date, paths: Paths, run_id: str) -> dict:
