@@ -89,3 +89,91 @@ class PostgresServer:
             cur.execute(f'create database "{name}"')
         con.close()
         return name
+
+
+class SftpServer:
+    """An SFTP server (asyncssh, in-process on its own event loop thread) on 127.0.0.1, serving `root`
+    to one user with a password. `drop_after_bytes` makes the server cut the connection once, after
+    that many bytes of file data have been read (a dropped line); `reads` records (path, offset)."""
+
+    def __init__(self, root: Path, user: str = "lender", password: str | None = None):
+        import asyncssh
+
+        self.root, self.user = root, user
+        self.password = password or secrets.token_urlsafe(12)
+        self.host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self.drop_after_bytes: int | None = None
+        self.reads: list[tuple[str, int]] = []
+        self.auth_attempts = 0
+        self.port = 0
+        self._loop = self._acceptor = self._thread = None
+
+    @property
+    def public_key(self) -> str:
+        return self.host_key.export_public_key("openssh").decode().strip()
+
+    def start(self) -> "SftpServer":
+        import asyncio
+        import threading
+
+        import asyncssh
+
+        server = self
+
+        class Auth(asyncssh.SSHServer):
+            def begin_auth(self, username):
+                return True
+
+            def password_auth_supported(self):
+                return True
+
+            def validate_password(self, username, password):
+                server.auth_attempts += 1
+                return username == server.user and password == server.password
+
+        class Files(asyncssh.SFTPServer):
+            def __init__(self, chan):
+                super().__init__(chan, chroot=str(server.root).encode())
+
+            def read(self, file_obj, offset, size):
+                name = Path(os.fsdecode(getattr(file_obj, "name", b"?"))).name
+                server.reads.append((name, offset))
+                if server.drop_after_bytes is not None and offset >= server.drop_after_bytes:
+                    server.drop_after_bytes = None
+                    self.connection.abort()
+                    raise asyncssh.SFTPConnectionLost("dropped")
+                return super().read(file_obj, offset, size)
+
+        self._loop = asyncio.new_event_loop()
+        started = threading.Event()
+
+        async def listen():
+            self._acceptor = await asyncssh.listen("127.0.0.1", 0, server_host_keys=[self.host_key],
+                                                   server_factory=Auth, sftp_factory=Files)
+            self.port = self._acceptor.sockets[0].getsockname()[1]
+            started.set()
+
+        def run():
+            asyncio.set_event_loop(self._loop)
+            self._loop.create_task(listen())
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        if not started.wait(30):
+            raise RuntimeError("SFTP server did not start")
+        return self
+
+    def stop(self) -> None:
+        import asyncio
+
+        async def close():
+            self._acceptor.close()
+            await self._acceptor.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def url(self, password: str | None = None) -> str:
+        return f"sftp://{self.user}:{quote(password or self.password, safe='')}@127.0.0.1:{self.port}"
