@@ -17,7 +17,9 @@ from pipelines.transform import STEPS
 DOC = """
 ### arrears_nightly — the collections night for one business date
 
-**What it does:** waits for the lender's extract of the business date (`wait_for_extract`: its
+**What it does:** pulls the extract from the lender's database or SFTP server when a sources file
+(`ARREARS_SOURCES`) names `sql` or `sftp` (`pull`: the landing folder, `_manifest.json` written last; with
+the file drop it has nothing to do), waits for the lender's extract of the business date (`wait_for_extract`: its
 `_manifest.json`, written last; every 5 minutes for up to 6 hours, without holding a worker), verifies
 and loads it (`ingest`), validates,
 corrects and restores it with Great Expectations (`validate`: Data Docs and the steward report beside the
@@ -34,6 +36,9 @@ data interval in the lender's time zone (`ARREARS_LENDER_TIMEZONE`, default Asia
 
 **If `wait_for_extract` times out**, the extract never arrived: ask the lender, then clear the task.
 
+**If `pull` fails**, its one line says why (connection refused or lost, bad credentials, an unknown host key,
+control totals that disagree): no `_manifest.json` was written; fix the cause and clear the task.
+
 **If `ingest` fails** with "batch blocked", the extract is incomplete or corrupt (the log line names the
 file and the rule). Nothing was written; fix or re-deliver the extract and clear the task.
 
@@ -44,7 +49,7 @@ nothing is published for the date; re-deliver the extract, then clear `ingest`.
 **One writer:** DuckDB allows one writing process per file, so this DAG runs one task at a time
 (`max_active_tasks=1`) and one run at a time (`max_active_runs=1`).
 
-Paths come from `ARREARS_LANDING`, `ARREARS_WAREHOUSE`, `ARREARS_OUT`, `ARREARS_POLICY`.
+Paths come from `ARREARS_SOURCES`, `ARREARS_LANDING`, `ARREARS_WAREHOUSE`, `ARREARS_OUT`, `ARREARS_POLICY`.
 """
 
 PATHS = Paths.resolve()
@@ -73,6 +78,10 @@ def arrears_nightly():
         load_policy(PATHS.policy)  # an invalid policy stops the night here, before any write
         return {"as_of": as_of.isoformat(), "run_id": context["run_id"]}
 
+    @task  # a dropped connection is worth a retry: a failed pull leaves no manifest behind
+    def pull(night: dict) -> dict:
+        return nightly.pull_step(_date(night), PATHS)
+
     @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule")
     def wait_for_extract(night: dict) -> PokeReturnValue:
         """The lender writes _manifest.json last: the extract is complete once it is there."""
@@ -97,7 +106,7 @@ def arrears_nightly():
     night = prepare()
     with TaskGroup("dbt", tooltip="dbt: models step by step, then every data test of the night"):
         steps = [dbt_step.override(task_id=step)(night, step) for step in STEPS]
-    chain(wait_for_extract(night), ingest(night), validate(night), *steps, publish(night))
+    chain(pull(night), wait_for_extract(night), ingest(night), validate(night), *steps, publish(night))
 
 
 def _date(night: dict) -> date:

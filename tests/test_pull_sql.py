@@ -224,3 +224,38 @@ def test_two_night_pull_gives_the_same_marts_as_the_same_data_delivered_as_files
     assert sum(len(rows) for rows in expected.values()) > 150
     for table in expected:
         assert actual[table] == expected[table], table
+
+
+def test_dag_pulls_before_it_ingests():
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags["arrears_nightly"]
+    assert "pull" in dag.get_task("ingest").get_flat_relative_ids(upstream=True)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("airflow")
+def test_airflow_dags_test_pulls_the_night_from_the_database(lender, paths, tmp_path):
+    """`airflow dags test` with ARREARS_SOURCES naming the sql source and the connection in
+    AIRFLOW_CONN_CORE_BANKING: the night is pulled, ingested, built and published."""
+    cb.apply_night(lender, _book([payment("P1", "L1", "2026-02-10", "1030.00")]), _at(D1, 20))
+    env = os.environ | {
+        "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PYTHONPATH": str(REPO),
+        "ARREARS_SOURCES": str(cb.sources_file(tmp_path)), "ARREARS_LANDING": str(paths.landing),
+        "ARREARS_WAREHOUSE": str(paths.warehouse), "ARREARS_OUT": str(paths.out),
+    }
+    airflow = str(Path(sys.executable).parent / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    done = subprocess.run([airflow, "dags", "test", "arrears_nightly", "-c", json.dumps({"as_of": str(D1)})],
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    password = env["AIRFLOW_CONN_CORE_BANKING"].split(":")[2].split("@")[0]
+    assert password not in done.stdout + done.stderr
+    manifest = json.loads((paths.landing / str(D1) / MANIFEST_NAME).read_text())
+    assert manifest["source_system"] == "sql:core_banking"
+    batch = json.loads((paths.out / str(D1) / "_batch.json").read_text())
+    assert batch["summary"]["active_loans"] == 1
+    with reader(paths.warehouse) as con:
+        assert con.execute("select count(*) from raw.pull_state").fetchone()[0] == 1
+        assert con.execute("select count(*) from marts.loan_delinquency").fetchone()[0] == 1
