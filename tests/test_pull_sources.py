@@ -19,7 +19,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.parametrize("text, expected", [("2 days", timedelta(days=2)), ("36 hours", timedelta(hours=36)),
-                                            ("1 day 12 hours", timedelta(hours=36)), ("90 minutes", timedelta(minutes=90))])
+                                            ("1 day 12 hours", timedelta(hours=36)), ("90 minutes", timedelta(minutes=90)),
+                                            ("48h", timedelta(hours=48)), ("1 week", timedelta(days=7))])
 def test_overlap_durations(text, expected):
     assert parse_duration(text, "x") == expected
 

@@ -108,7 +108,7 @@ def _authenticate(transport: paramiko.Transport, conn, where: str) -> None:
 def pull_sftp(sources: Sources, as_of: date, landing: Path, warehouse: Path) -> dict:
     conn = airflow_connection(sources.connection)
     secrets = secrets_of(conn)
-    remote = sources.remote_dir.format(as_of=as_of.isoformat()).rstrip("/")
+    remote = sources.remote_dir.replace("{as_of}", as_of.isoformat()).rstrip("/")
     where = f"sftp {describe(conn)}:{remote}"
     staging = Staging(landing, as_of)
     pinned_key(sources.host_key)
@@ -117,15 +117,19 @@ def pull_sftp(sources: Sources, as_of: date, landing: Path, warehouse: Path) -> 
         mismatched = _checksum_mismatches(staging.folder, manifest)
         if mismatched:   # a partial file resumed from a different delivery: fetch those again, whole
             manifest = _download_with_retries(conn, sources, remote, staging.folder, where, refetch=mismatched)
-        (staging.folder / MANIFEST_NAME).write_bytes(manifest)
         try:
-            files = {f.path.name: f.table.num_rows for f in verified_files(staging.root, as_of)}
+            declared = json.loads(manifest.decode("utf-8-sig"))
+            if not isinstance(declared, dict):
+                raise ValueError("not a JSON object")
+            files = {f.path.name: f.table.num_rows for f in verified_files(staging.root, as_of, declared)}
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Refused(f"{where}/{MANIFEST_NAME}: not valid JSON ({exc})") from None
         except BatchBlocked as exc:
-            staging.discard()
-            raise BatchBlocked(f"{where}: {exc}".replace(str(staging.folder) + "/", "")) from None
+            raise Refused(f"{where}: {exc}".replace(str(staging.folder) + "/", "")) from None
     except Refused as exc:
         staging.discard()
         raise BatchBlocked(masked(str(exc), secrets)) from None
+    (staging.folder / MANIFEST_NAME).write_bytes(manifest)   # the lender's manifest, last, then into place
     target = staging.publish()
     state.record(warehouse, sources.name, as_of, None, None, files)
     return {"source": sources.name, "folder": str(target), "remote_dir": remote, "files": files}

@@ -15,11 +15,15 @@ import yaml
 
 from pipelines.errors import SourcesError
 from pipelines.landing import LANDING_FILES
+from pipelines.settings import lender_timezone
 
 KINDS = ("folder", "sftp", "sql")
 DEFAULT_OVERLAP = "2 days"
 CONTROL_TOTALS = "control_totals.sql"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(second|minute|hour|day|week)s?\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+?)s?\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "sec": "seconds", "second": "seconds", "m": "minutes", "min": "minutes",
+          "minute": "minutes", "h": "hours", "hr": "hours", "hour": "hours", "d": "days", "day": "days",
+          "w": "weeks", "week": "weeks"}
 
 
 @dataclass(frozen=True)
@@ -51,15 +55,16 @@ FILE_DROP = Sources(path=None, source="folder", connection=None, timezone="", cu
 
 
 def parse_duration(text: str, where: str) -> timedelta:
-    """"2 days", "36 hours", "90 minutes" (also "1 day 12 hours")."""
+    """"2 days", "36 hours", "90 minutes", "48h" (also "1 day 12 hours")."""
     total, parts = timedelta(), re.findall(r"\d+(?:\.\d+)?\s*[a-zA-Z]+", str(text))
     if not parts or "".join(parts).replace(" ", "") != str(text).replace(" ", ""):
         raise SourcesError(f"{where}: {text!r} is not a duration like '2 days' or '36 hours'")
     for part in parts:
         match = _DURATION.match(part)
-        if not match:
+        unit = _UNITS.get(match.group(2).lower()) if match else None
+        if not unit:
             raise SourcesError(f"{where}: {text!r} is not a duration like '2 days' or '36 hours'")
-        total += timedelta(**{f"{match.group(2).lower()}s": float(match.group(1))})
+        total += timedelta(**{unit: float(match.group(1))})
     return total
 
 
@@ -79,7 +84,7 @@ def load_sources(path: str | Path | None) -> Sources:
     source = str(data.get("source") or "folder")
     if source not in KINDS:
         raise SourcesError(f"{path}: source: {source!r} is not one of {', '.join(KINDS)}")
-    timezone = str(data.get("timezone") or "UTC")
+    timezone = str(data.get("timezone") or lender_timezone())
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -98,7 +103,10 @@ def load_sources(path: str | Path | None) -> Sources:
 
 
 def _sql_section(path: Path, section: dict) -> dict:
-    queries = (path.parent / str(section.get("queries") or "extract_sql")).resolve()
+    given = Path(str(section.get("queries") or "extract_sql")).expanduser()
+    queries = (path.parent / given).resolve()          # relative to the sources file ...
+    if not queries.is_dir() and given.resolve().is_dir():
+        queries = given.resolve()                      # ... or else to the working directory
     if not queries.is_dir():
         raise SourcesError(f"{path}: sql.queries: {queries} is not a folder")
     missing = [f"{name}.sql" for name in LANDING_FILES if not (queries / f"{name}.sql").exists()]
