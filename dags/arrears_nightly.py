@@ -18,8 +18,8 @@ DOC = """
 ### arrears_nightly — the collections night for one business date
 
 **What it does:** pulls the extract from the lender's database or SFTP server when a sources file
-(`ARREARS_SOURCES`) names `sql` or `sftp` (`pull`: the landing folder, `_manifest.json` written last; with
-the file drop it has nothing to do), waits for the lender's extract of the business date (`wait_for_extract`: its
+(`ARREARS_SOURCES`) names `sql` or `sftp` (`pull`: the landing folder, `_manifest.json` written last; an
+SFTP folder is waited for like the file drop; with the file drop it has nothing to do), waits for the lender's extract of the business date (`wait_for_extract`: its
 `_manifest.json`, written last; every 5 minutes for up to 6 hours, without holding a worker), verifies
 and loads it (`ingest`), validates,
 corrects and restores it with Great Expectations (`validate`: Data Docs and the steward report beside the
@@ -78,9 +78,12 @@ def arrears_nightly():
         load_policy(PATHS.policy)  # an invalid policy stops the night here, before any write
         return {"as_of": as_of.isoformat(), "run_id": context["run_id"]}
 
-    @task  # a dropped connection is worth a retry: a failed pull leaves no manifest behind
-    def pull(night: dict) -> dict:
-        return nightly.pull_step(_date(night), PATHS)
+    @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule")
+    def pull(night: dict) -> PokeReturnValue:
+        """Pull from the sources file's sql or sftp source (an SFTP folder without the lender's manifest
+        is waited for); with the file drop there is nothing to pull. A failed pull leaves no manifest."""
+        result = nightly.pull_step(_date(night), PATHS, wait=True)
+        return PokeReturnValue(is_done=result["ready"], xcom_value=result)
 
     @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule")
     def wait_for_extract(night: dict) -> PokeReturnValue:

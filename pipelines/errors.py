@@ -15,3 +15,7 @@ class PolicyError(Exception):
 
 class SourcesError(Exception):
     """The sources file (where the extract is pulled from) or its connection is misconfigured."""
+
+
+class NotDelivered(BatchBlocked):
+    """The lender has not finished delivering the extract (its manifest is not there yet): worth waiting for."""

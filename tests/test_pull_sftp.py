@@ -119,6 +119,8 @@ def test_folder_without_the_lenders_manifest_is_not_pulled(server, paths, tmp_pa
     assert _pull(paths, _sources(tmp_path, server.public_key)) == EXIT_BLOCKED
     assert "_manifest.json not there yet" in capsys.readouterr().err
     assert not (paths.landing / str(DAY)).exists()
+    waiting = nightly.pull_step(DAY, paths, sources=str(_sources(tmp_path, server.public_key)), wait=True)
+    assert waiting["ready"] is False and "not there yet" in waiting["waiting"]   # the DAG's sensor pokes again
 
 
 def test_sources_file_must_pin_a_host_key(tmp_path, paths, capsys):

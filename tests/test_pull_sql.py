@@ -122,10 +122,7 @@ def test_bad_password_fails_with_one_line_and_loads_nothing(lender, postgres, pa
 
 
 def test_control_totals_mismatch_blocks_the_night_with_one_line(lender, paths, tmp_path, capsys):
-    queries = tmp_path / "extract_sql"
-    queries.mkdir()
-    for sql in (cb.EXAMPLE / "extract_sql").glob("*.sql"):
-        (queries / sql.name).write_text(sql.read_text())
+    queries = _mapping(tmp_path)
     (queries / "control_totals.sql").write_text(  # the source counts one payment more than the query returns
         "select 'payments' as table_name, 'rows' as measure, count(*) + 1 as value from cbs.ln_txn\n"
         "where rec_ts >= :since and rec_ts < :until")
@@ -146,16 +143,45 @@ def test_example_control_totals_pass(lender, paths, tmp_path):
     assert "R1,L1,2026-02-10,2026-02-10T12:00:00+08:00,1030.00,bank_transfer,P1" in rows
 
 
+def _mapping(tmp_path: Path, **replace: tuple[str, str]) -> Path:
+    """A copy of the example's extract_sql with text replaced in some files (file stem -> (old, new))."""
+    queries = tmp_path / "mapping"
+    queries.mkdir(parents=True)
+    for sql in (cb.EXAMPLE / "extract_sql").glob("*.sql"):
+        text = sql.read_text()
+        if sql.stem in replace:
+            old, new = replace[sql.stem]
+            assert old in text
+            text = text.replace(old, new)
+        (queries / sql.name).write_text(text)
+    return queries
+
+
+def test_queries_share_one_read_only_repeatable_read_transaction(lender, paths, tmp_path, capsys):
+    """Extra columns are kept: the transaction's start time, isolation and read-only flag as each query saw them."""
+    probe = (",\n       now() as tx_started, current_setting('transaction_isolation') as isolation, "
+             "current_setting('transaction_read_only') as read_only\n")
+    queries = _mapping(tmp_path, agents=(" as daily_capacity\n", " as daily_capacity" + probe),
+                       flags=(" as note\n", " as note" + probe))
+    cb.apply_night(lender, _book([]) | {"flags": [{"subject_type": "loan", "subject_id": "L1", "flag": "dispute",
+                                                  "effective_from": "2026-03-01", "effective_to": "", "note": ""}]},
+                   _at(D1, 20))
+    assert _pull(paths, D1, cb.sources_file(tmp_path, queries=queries)) == 0
+    seen = set()
+    for name in ("agents", "flags"):
+        rows = cb.read_rows(paths.landing / str(D1), name)
+        seen |= {(r["tx_started"], r["isolation"], r["read_only"]) for r in rows}
+    assert len(seen) == 1 and next(iter(seen))[1:] == ("repeatable read", "on")
+    writing = _mapping(tmp_path / "w", flags=("select case", "select nextval('cbs.ln_txn_txn_id_seq') as n, case"))
+    assert _pull(paths, D1, cb.sources_file(tmp_path, queries=writing)) == EXIT_BLOCKED
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "flags.sql: cannot execute nextval() in a read-only transaction" in err
+
+
 def test_pull_killed_halfway_leaves_no_manifest(lender, paths, tmp_path):
     """SIGKILL while the payments query runs (customers.csv already written): no landing folder, no
     state; the next pull starts clean."""
-    queries = tmp_path / "slow_sql"
-    queries.mkdir()
-    for sql in (cb.EXAMPLE / "extract_sql").glob("*.sql"):
-        text = sql.read_text()
-        if sql.name == "payments.sql":
-            text = text.replace("where t.txn_cd", "where (select count(*) from pg_sleep(60)) = 1 and t.txn_cd")
-        (queries / sql.name).write_text(text)
+    queries = _mapping(tmp_path, payments=("where t.txn_cd", "where (select count(*) from pg_sleep(60)) = 1 and t.txn_cd"))
     cb.apply_night(lender, _book([payment("P1", "L1", "2026-02-10", "1030.00")]), _at(D1, 20))
     command = [str(Path(sys.executable).parent / "arrears"), "pull", "--as-of", str(D1),
                "--sources", str(cb.sources_file(tmp_path, queries=queries)), "--landing", str(paths.landing),

@@ -8,6 +8,10 @@ YYYY-MM-DD) with every file and the lender's `_manifest.json`, which the lender 
   whole). A later `arrears pull` resumes what a killed one left.
 - Every file is verified against the lender's manifest (sha256, rows, sums, encoding, columns: the
   checks ingest makes) before the folder, manifest included, is moved into the landing zone.
+
+The connection (host, port, login, password or key in its extras) is an Airflow connection of the SFTP
+provider's type; the session is paramiko's (the library that provider uses), driven directly because the
+pin is checked on the bare transport before authentication and a resumed file needs its byte offset.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from typing import Iterator
 
 import paramiko
 
-from pipelines.errors import BatchBlocked, SourcesError
+from pipelines.errors import BatchBlocked, NotDelivered, SourcesError
 from pipelines.ingest.extract import verified_files
 from pipelines.landing import MANIFEST_NAME
 from pipelines.pull import state
@@ -42,6 +46,10 @@ KEY_TYPES = {"ssh-rsa": ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]}
 
 class Refused(Exception):
     """Not transient: the server is not the pinned one, or it refused our credentials."""
+
+
+class NotYet(Refused):
+    """The lender's folder or its manifest is not on the server yet."""
 
 
 def pinned_key(text: str) -> tuple[str, str]:
@@ -119,16 +127,17 @@ def pull_sftp(sources: Sources, as_of: date, landing: Path, warehouse: Path) -> 
             manifest = _download_with_retries(conn, sources, remote, staging.folder, where, refetch=mismatched)
         try:
             declared = json.loads(manifest.decode("utf-8-sig"))
-            if not isinstance(declared, dict):
-                raise ValueError("not a JSON object")
-            files = {f.path.name: f.table.num_rows for f in verified_files(staging.root, as_of, declared)}
         except (ValueError, UnicodeDecodeError) as exc:
             raise Refused(f"{where}/{MANIFEST_NAME}: not valid JSON ({exc})") from None
+        if not isinstance(declared, dict):
+            raise Refused(f"{where}/{MANIFEST_NAME}: not a JSON object")
+        try:
+            files = {f.path.name: f.table.num_rows for f in verified_files(staging.root, as_of, declared)}
         except BatchBlocked as exc:
             raise Refused(f"{where}: {exc}".replace(str(staging.folder) + "/", "")) from None
     except Refused as exc:
         staging.discard()
-        raise BatchBlocked(masked(str(exc), secrets)) from None
+        raise (NotDelivered if isinstance(exc, NotYet) else BatchBlocked)(masked(str(exc), secrets)) from None
     (staging.folder / MANIFEST_NAME).write_bytes(manifest)   # the lender's manifest, last, then into place
     target = staging.publish()
     state.record(warehouse, sources.name, as_of, None, None, files)
@@ -156,9 +165,9 @@ def _download(sftp: paramiko.SFTPClient, remote: str, folder: Path, where: str, 
     try:
         entries = {e.filename: e for e in sftp.listdir_attr(remote) if stat.S_ISREG(e.st_mode or 0)}
     except FileNotFoundError:
-        raise Refused(f"{where}: no such folder on the server (no extract for this date yet)") from None
+        raise NotYet(f"{where}: no such folder on the server (no extract for this date yet)") from None
     if MANIFEST_NAME not in entries:
-        raise Refused(f"{where}: {MANIFEST_NAME} not there yet (the lender writes it last)")
+        raise NotYet(f"{where}: {MANIFEST_NAME} not there yet (the lender writes it last)")
     with sftp.open(f"{remote}/{MANIFEST_NAME}", "rb") as fh:
         manifest = fh.read()
     for name, entry in sorted(entries.items()):
