@@ -92,3 +92,24 @@ def test_host_key_accepts_a_public_key_or_a_known_hosts_line():
     assert pinned_key(f"[sftp.lender]:2222 ssh-ed25519 {blob}") == ("ssh-ed25519", blob)
     with pytest.raises(SourcesError):
         pinned_key("fingerprint-only")
+
+
+def test_connection_from_airflow_env_uri_or_json_then_arrears_source_url(monkeypatch):
+    from pipelines.pull.connection import airflow_connection, masked, secrets_of
+
+    monkeypatch.delenv("ARREARS_SOURCE_URL", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_CORE_BANKING", "postgres://reader:s%40cret@db.lender:5432/core")
+    conn = airflow_connection("core_banking")
+    assert (conn.conn_type, conn.host, conn.port, conn.login, conn.password, conn.schema) == (
+        "postgres", "db.lender", 5432, "reader", "s@cret", "core")
+    assert masked("login s@cret and s%40cret refused", secrets_of(conn)) == "login *** and *** refused"
+    monkeypatch.setenv("AIRFLOW_CONN_CORE_BANKING", '{"conn_type": "sftp", "host": "sftp.lender", "port": 2222, '
+                                                    '"login": "collect", "password": "pw-123"}')
+    assert airflow_connection("core_banking").port == 2222
+    monkeypatch.delenv("AIRFLOW_CONN_CORE_BANKING")
+    monkeypatch.setenv("ARREARS_SOURCE_URL", "postgresql://reader:x@127.0.0.1:6543/core")
+    assert airflow_connection("core_banking").port == 6543
+    assert airflow_connection(None).host == "127.0.0.1"
+    monkeypatch.delenv("ARREARS_SOURCE_URL")
+    with pytest.raises(SourcesError, match="set AIRFLOW_CONN_CORE_BANKING"):
+        airflow_connection("core_banking")

@@ -4,7 +4,7 @@ reach a log line: `masked()` blanks them out of any message."""
 from __future__ import annotations
 
 import os
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pipelines.errors import SourcesError
 
@@ -42,7 +42,7 @@ def secrets_of(conn) -> list[str]:
     found = []
     for value in (conn.password, *(conn.extra_dejson.get(k) for k in ("private_key", "private_key_passphrase"))):
         if value:
-            found += [str(value), unquote(str(value))]
+            found += [str(value), unquote(str(value)), quote(str(value), safe="")]
     url = os.environ.get(SOURCE_URL_ENV)
     if url and urlsplit(url).password:
         found += [urlsplit(url).password, unquote(urlsplit(url).password)]
