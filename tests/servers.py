@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -94,7 +95,8 @@ class PostgresServer:
 class SftpServer:
     """An SFTP server (asyncssh, in-process on its own event loop thread) on 127.0.0.1, serving `root`
     to one user with a password. `drop_after_bytes` makes the server cut the connection once, after
-    that many bytes of file data have been read (a dropped line); `reads` records (path, offset)."""
+    that many bytes of file data have been read (a dropped line), `read_delay` slows every read;
+    `reads` records (file name, offset)."""
 
     def __init__(self, root: Path, user: str = "lender", password: str | None = None):
         import asyncssh
@@ -103,6 +105,7 @@ class SftpServer:
         self.password = password or secrets.token_urlsafe(12)
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self.drop_after_bytes: int | None = None
+        self.read_delay = 0.0          # seconds per read request: a slow line
         self.reads: list[tuple[str, int]] = []
         self.auth_attempts = 0
         self.port = 0
@@ -138,6 +141,8 @@ class SftpServer:
             def read(self, file_obj, offset, size):
                 name = Path(os.fsdecode(getattr(file_obj, "name", b"?"))).name
                 server.reads.append((name, offset))
+                if server.read_delay:
+                    time.sleep(server.read_delay)   # blocks this test server's loop: one client at a time
                 if server.drop_after_bytes is not None and offset >= server.drop_after_bytes:
                     server.drop_after_bytes = None
                     self.connection.abort()

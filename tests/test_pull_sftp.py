@@ -4,7 +4,12 @@ manifest verified before the landing folder gets one."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +21,7 @@ from pipelines.generate.generator import generate
 from pipelines.landing import MANIFEST_NAME
 from pipelines.pull import sftp as sftp_pull
 from pipelines.warehouse import reader
+from tests.conftest import REPO
 from tests.servers import SftpServer
 
 DAY = date(2026, 3, 1)
@@ -130,3 +136,29 @@ def test_sources_file_must_pin_a_host_key(tmp_path, paths, capsys):
     assert "sftp.host_key must pin the server's key" in capsys.readouterr().err
 
 
+
+
+def test_pull_killed_halfway_leaves_no_manifest_and_the_next_pull_resumes(server, delivered, paths, tmp_path):
+    """SIGKILL while installments.csv is half downloaded over a slow line: no landing folder; the next
+    `arrears pull` continues that file from its partial size instead of from its start."""
+    sources = _sources(tmp_path, server.public_key)
+    server.read_delay = 0.2
+    command = [str(Path(sys.executable).parent / "arrears"), "pull", "--as-of", str(DAY), "--sources", str(sources),
+               "--landing", str(paths.landing), "--warehouse", str(paths.warehouse)]
+    proc = subprocess.Popen(command, env=os.environ | {"PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    partial = paths.landing / f".{DAY}.pull" / str(DAY) / "installments.csv"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not (partial.exists() and partial.stat().st_size):
+        time.sleep(0.02)
+    assert partial.exists() and proc.poll() is None, "the pull never got halfway"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    kept = partial.stat().st_size
+    assert 0 < kept < (delivered / "installments.csv").stat().st_size
+    assert not (paths.landing / str(DAY)).exists() and not list(paths.landing.rglob(MANIFEST_NAME))
+    server.read_delay = 0.0
+    server.reads.clear()
+    assert _pull(paths, sources) == 0
+    assert (paths.landing / str(DAY) / "installments.csv").read_bytes() == (delivered / "installments.csv").read_bytes()
+    assert min(offset for name, offset in server.reads if name == "installments.csv") >= kept
