@@ -17,9 +17,7 @@ from pipelines.transform import STEPS
 DOC = """
 ### arrears_nightly — the collections night for one business date
 
-**What it does:** pulls the extract from the lender's database or SFTP server when a sources file
-(`ARREARS_SOURCES`) names `sql` or `sftp` (`pull`: the landing folder, `_manifest.json` written last; an
-SFTP folder is waited for like the file drop; with the file drop it has nothing to do), waits for the lender's extract of the business date (`wait_for_extract`: its
+**What it does:** waits for the lender's extract of the business date (`wait_for_extract`: its
 `_manifest.json`, written last; every 5 minutes for up to 6 hours, without holding a worker), verifies
 and loads it (`ingest`), validates,
 corrects and restores it with Great Expectations (`validate`: Data Docs and the steward report beside the
@@ -36,6 +34,9 @@ data interval in the lender's time zone (`ARREARS_LENDER_TIMEZONE`, default Asia
 
 **If `wait_for_extract` times out**, the extract never arrived: ask the lender, then clear the task.
 
+**Pulling (`pull`, first):** when the sources file (`ARREARS_SOURCES`) names `sql` or `sftp`, the night fetches
+its extract from the lender's database or SFTP server into the landing folder, `_manifest.json` last (an SFTP
+folder without the lender's manifest is waited for like the file drop); with the file drop it does nothing.
 **If `pull` fails**, its one line says why (connection refused or lost, bad credentials, an unknown host key,
 control totals that disagree): no `_manifest.json` was written; fix the cause and clear the task.
 
@@ -49,7 +50,7 @@ nothing is published for the date; re-deliver the extract, then clear `ingest`.
 **One writer:** DuckDB allows one writing process per file, so this DAG runs one task at a time
 (`max_active_tasks=1`) and one run at a time (`max_active_runs=1`).
 
-Paths come from `ARREARS_SOURCES`, `ARREARS_LANDING`, `ARREARS_WAREHOUSE`, `ARREARS_OUT`, `ARREARS_POLICY`.
+Paths come from `ARREARS_LANDING`, `ARREARS_WAREHOUSE`, `ARREARS_OUT`, `ARREARS_POLICY`.
 """
 
 PATHS = Paths.resolve()
