@@ -54,6 +54,13 @@ fails at once (no retry) when a newer business date's extract is already there â
 and otherwise after 6 hours. Ask the lender, then clear the task. A waiting or failed night does not hold
 up other dates: manual runs and backfills of other dates go ahead.
 
+**Pulling (`pull`, before the wait):** when the sources file (`ARREARS_SOURCES`) names `sql` or `sftp`, the
+night fetches its extract from the lender's database or SFTP server into the landing folder, `_manifest.json`
+last (an SFTP folder without the lender's manifest is waited for like the file drop); with the file drop it
+does nothing. **If `pull` fails**, its one line says why (connection refused or lost, bad credentials, an
+unknown host key, control totals that disagree): no `_manifest.json` was written; fix the cause and clear
+the task.
+
 **If `ingest` fails** with "batch blocked", the extract is incomplete or corrupt (the log line names the
 file and the rule). Nothing was written; fix or re-deliver the extract and clear the task.
 
@@ -97,6 +104,14 @@ def arrears_nightly():
         load_policy(PATHS.policy)  # an invalid policy stops the night here, before any write
         return {"as_of": as_of.isoformat(), "run_id": context["run_id"]}
 
+    @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule")
+    def pull() -> PokeReturnValue:
+        """Pull from the sources file's sql or sftp source (an SFTP folder without the lender's manifest
+        is waited for); with the file drop there is nothing to pull. A failed pull leaves no manifest.
+        In the warehouse pool: a finished pull records its watermark in the warehouse."""
+        result = nightly.pull_step(_date(_night()), PATHS, wait=True)
+        return PokeReturnValue(is_done=result["ready"], xcom_value=result)
+
     @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule",
                  retries=0, pool="default_pool")
     def wait_for_extract() -> PokeReturnValue:
@@ -133,7 +148,7 @@ def arrears_nightly():
 
     with TaskGroup("dbt", tooltip="dbt: models step by step, then every data test of the night") as dbt:
         chain(*[dbt_step.override(task_id=step)(step) for step in STEPS])
-    chain(prepare(), wait_for_extract(), ingest(), validate(), dbt, publish())
+    chain(prepare(), pull(), wait_for_extract(), ingest(), validate(), dbt, publish())
 
 
 def _night() -> dict:

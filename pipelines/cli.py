@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import date
 
-from pipelines.errors import BatchBlocked, PolicyError, WarehouseBusy
+from pipelines.errors import BatchBlocked, PolicyError, SourcesError, WarehouseBusy
 from pipelines.settings import Paths
 
 EXIT_BLOCKED = 2
@@ -42,6 +42,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pull(args: argparse.Namespace) -> int:
+    from pipelines.nightly import pull_step
+
+    print(json.dumps(pull_step(args.as_of, _paths(args), sources=args.sources), indent=2, ensure_ascii=False))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import run_demo
 
@@ -64,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", required=True, type=date.fromisoformat, help="business date YYYY-MM-DD")
     _add_paths(run, "landing", "warehouse", "out", "policy")
     run.set_defaults(handler=_cmd_run)
+
+    pull = commands.add_parser("pull", help="fetch the night's extract from the lender's database or SFTP server "
+                                            "into the landing folder (_manifest.json last)")
+    pull.add_argument("--as-of", required=True, type=date.fromisoformat, help="business date YYYY-MM-DD")
+    pull.add_argument("--sources", help="sources file (env ARREARS_SOURCES; without one the lender drops the files)")
+    _add_paths(pull, "landing", "warehouse")
+    pull.set_defaults(handler=_cmd_pull)
 
     demo = commands.add_parser("demo", help="generate a book and run the nightly pipeline over a span of days")
     demo.add_argument("--loans", type=int, default=20_000)
@@ -100,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUSY
     except PolicyError as exc:
         print(f"arrears: policy: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SourcesError as exc:
+        print(f"arrears: sources: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 

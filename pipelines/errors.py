@@ -15,3 +15,11 @@ class PolicyError(Exception):
 
 class ExtractMissing(Exception):
     """A business date's extract is missing although a newer one was delivered: it is not coming."""
+
+
+class SourcesError(Exception):
+    """The sources file (where the extract is pulled from) or its connection is misconfigured."""
+
+
+class NotDelivered(BatchBlocked):
+    """The lender has not finished delivering the extract (its manifest is not there yet): worth waiting for."""

@@ -6,6 +6,7 @@ sends are kept, never rejected.
 """
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -113,3 +114,16 @@ def newest_delivered(landing: Path) -> date | None:
         if (folder / MANIFEST_NAME).is_file():
             delivered.append(day)
     return max(delivered, default=None)
+
+
+def replace_folder(partial: Path, target: Path) -> None:
+    """Move a finished extract folder into place (its manifest already written); an older extract of
+    the same date is swapped out, so a reader sees the old folder or the new one, never half of one."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        partial.rename(target)
+        shutil.rmtree(old)
+    else:
+        partial.rename(target)

@@ -16,11 +16,12 @@ from data_quality.steward import report_writer as steward_report_writer
 from pipelines import reporting, transform
 from pipelines.contact.letters import letters_writer
 from pipelines.contact.outbox import contact_writers
-from pipelines.errors import ExtractMissing
+from pipelines.errors import ExtractMissing, NotDelivered
 from pipelines.ingest import ingest
 from pipelines.landing import manifest_path, newest_delivered
 from pipelines.policy import load_policy
 from pipelines.publish import publish
+from pipelines.pull import pull
 from pipelines.settings import Paths, lender_timezone
 from pipelines.warehouse import reader
 
@@ -48,6 +49,18 @@ def extract_ready(as_of: date, paths: Paths) -> bool:
 
 def new_run_id(as_of: date) -> str:
     return f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+
+
+def pull_step(as_of: date, paths: Paths, sources: str | None = None, wait: bool = False) -> dict:
+    """Fill the landing folder of `as_of` from the lender's database or SFTP server when the sources file
+    (`sources` or ARREARS_SOURCES) says so; with the file drop (no sources file) there is nothing to do.
+    `ready` is False only with `wait` (the DAG's sensor) while the lender's SFTP folder lacks its manifest."""
+    try:
+        return {"ready": True, **pull(as_of, paths.landing, paths.warehouse, sources)}
+    except NotDelivered as exc:
+        if not wait:
+            raise
+        return {"ready": False, "waiting": str(exc)}
 
 
 def ingest_step(as_of: date, paths: Paths, run_id: str) -> dict:

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up everything `make demo` and `make test` need on a fresh Debian machine:
-# system packages (CJK fonts for letters, Chromium for the KPI report test, poppler for PDF samples),
+# system packages (CJK fonts for letters, Chromium for the KPI report test, poppler for PDF samples,
+# the PostgreSQL server the pull tests start on 127.0.0.1),
 # then .venv from the lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(fonts-noto-cjk fonts-wqy-zenhei fonts-dejavu-core chromium poppler-utils)
+APT_PACKAGES=(fonts-noto-cjk fonts-wqy-zenhei fonts-dejavu-core chromium poppler-utils postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

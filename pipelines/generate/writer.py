@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as csv
 
-from ..landing import LANDING_FILES, MANIFEST_NAME
+from ..landing import LANDING_FILES, MANIFEST_NAME, replace_folder
 from .products import CURRENCY
 
 SOURCE_SYSTEM = "core-banking"
@@ -93,17 +93,5 @@ def write_day(out: Path, as_of: date, tables: dict[str, pa.Table], encodings: di
     if tamper:
         tamper(partial)
     (partial / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    _replace(partial, target)
+    replace_folder(partial, target)
     return manifest
-
-
-def _replace(partial: Path, target: Path) -> None:
-    """Move the finished folder into place; an older extract of the same date is swapped out."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-        partial.rename(target)
-        shutil.rmtree(old)
-    else:
-        partial.rename(target)

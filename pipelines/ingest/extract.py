@@ -136,31 +136,33 @@ def _locate(folder: Path, spec: LandingFile) -> Path:
     raise BatchBlocked(f"{folder / spec.csv_name}: file missing from the extract")
 
 
-def open_extract(landing: Path, as_of: date) -> tuple[Path, dict]:
-    """The folder for `as_of` and its parsed manifest, or BatchBlocked."""
+def open_extract(landing: Path, as_of: date, manifest: dict | None = None) -> tuple[Path, dict]:
+    """The folder for `as_of` and its parsed manifest (or `manifest`, one not yet written), or BatchBlocked."""
     folder = landing / as_of.isoformat()
     if not folder.is_dir():
         raise BatchBlocked(f"{folder}: no extract for {as_of} in the landing zone")
     manifest_path = folder / MANIFEST_NAME
-    if not manifest_path.exists():
-        raise BatchBlocked(f"{manifest_path}: manifest missing (the extract is incomplete until it is written)")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BatchBlocked(f"{manifest_path}: not valid JSON ({exc})") from None
+    if manifest is None:
+        if not manifest_path.exists():
+            raise BatchBlocked(f"{manifest_path}: manifest missing (the extract is incomplete until it is written)")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BatchBlocked(f"{manifest_path}: not valid JSON ({exc})") from None
     if str(manifest.get("as_of")) != as_of.isoformat():
         raise BatchBlocked(f"{manifest_path}: as_of {manifest.get('as_of')!r} does not match folder date {as_of}")
     return folder, manifest
 
 
-def verified_files(landing: Path, as_of: date) -> Iterator[ExtractFile]:
-    """Each landing file of `as_of`, proven against the manifest, as a text table.
+def verified_files(landing: Path, as_of: date, manifest: dict | None = None) -> Iterator[ExtractFile]:
+    """Each landing file of `as_of`, proven against the manifest (the folder's, or `manifest` when the
+    caller holds one it has not written yet), as a text table.
 
     Yields one file at a time so a caller can stage it and let it go (a large book's
     installments do not fit in memory many times over); the caller must not write to the
     warehouse before the last file has been yielded, since any file may still block the batch.
     """
-    folder, manifest = open_extract(landing, as_of)
+    folder, manifest = open_extract(landing, as_of, manifest)
     declared_files = manifest.get("files") or {}
     for spec in LANDING_FILES.values():
         path = _locate(folder, spec)
