@@ -78,7 +78,7 @@ def test_dag_imports_cleanly():
     assert bag.import_errors == {}
     dag = bag.dags["arrears_nightly"]
     assert dag.max_active_runs > 1, "a night waiting for its extract must not hold other dates"
-    chain = ["prepare", "wait_for_extract", "ingest", "validate", *(f"dbt.{step}" for step in STEPS), "publish"]
+    chain = ["prepare", "pull", "wait_for_extract", "ingest", "validate", *(f"dbt.{step}" for step in STEPS), "publish"]
     assert set(chain) <= set(dag.task_ids), "dbt steps are tasks"
     for before, after in zip(chain, chain[1:]):
         assert dag.get_task(after).upstream_task_ids == {before}, f"{after} follows {before} only: the graph is a chain"
