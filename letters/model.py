@@ -91,6 +91,23 @@ class PaymentInstructions:
     account_number: str
     reference: str
     online: str = ""  # e.g. app or web address; empty when none
+    swift: str = ""  # BIC of the bank, for payments from abroad; empty when none
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The lender as a letter prints it (letterhead, return address, footer), in the letter's
+    language; `phone` is the hotline for the recipient's country; `country` (ISO) is where the
+    letter is mailed from: other destinations get a country line."""
+
+    name: str
+    address: tuple[str, ...]
+    phone: str
+    web: str
+    return_address: str
+    department: str
+    licence: str
+    country: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +132,9 @@ class ValidationDetails:
 
 @dataclass(frozen=True, slots=True)
 class Letter:
-    """One letter to print. `letter_date` is the business (as-of) date the letter is dated and mailed."""
+    """One letter to print. `letter_date` is the business (as-of) date the letter is dated;
+    `mailing_date` the day it is handed to the post (the policy's mailing lag after it; None: the
+    letter date), from which every period the letter states is counted."""
 
     letter_id: str
     loan_id: str
@@ -133,6 +152,12 @@ class Letter:
     contact_hours: str
     validation: ValidationDetails | None = None
     extra: dict = field(default_factory=dict)  # free values a customised template may use
+    sender: Sender | None = None  # the lender's identity for this letter (required to print)
+    mailing_date: date | None = None
+
+    @property
+    def mailed_on(self) -> date:
+        return self.mailing_date or self.letter_date
 
     # Totals are derived, never passed in: the table and the totals cannot disagree.
     @property
@@ -164,7 +189,12 @@ class Letter:
 
     @property
     def validation_period_end(self) -> date:
-        return validation_period_end(self.letter_date)
+        return validation_period_end(self.mailed_on)
+
+    @property
+    def receipt_date(self) -> date:
+        """Reg F's assumed receipt: 5 US business days after the mailing date."""
+        return assumed_receipt(self.mailed_on)
 
     @property
     def batch_key(self) -> tuple[str, str, str]:

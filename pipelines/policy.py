@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from pipelines.errors import PolicyError
+from pipelines.lender import validate as validate_lender
 
 STAGES = ("current", "early", "middle", "late")
 DELINQUENCY_KEYS = ("tolerance_amount", "minimum_days", "minimum_amount", "bucket_scheme", "bucket_schemes")
@@ -60,6 +61,7 @@ class Policy:
     version: str                      # first 12 hex digits of the file's sha256
     delinquency: DelinquencyPolicy
     document: dict[str, Any] = field(repr=False)  # the whole file, for the owners of other sections
+    lender: Any = None                # pipelines.lender.LenderIdentity: who writes, texts and e-mails
 
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
@@ -67,7 +69,7 @@ class Policy:
 
         d = self.delinquency
         return {
-            **parse_contact(self.document.get("contact"), self.path).dbt_vars(),
+            **parse_contact(self.document.get("contact"), self.path, self.lender).dbt_vars(),
             "policy_version": self.version,
             "delinquency_tolerance_amount": str(d.tolerance_amount),
             "delinquency_minimum_days": d.minimum_days,
@@ -240,4 +242,5 @@ def load_policy(path: str | Path) -> Policy:
         version=hashlib.sha256(raw).hexdigest()[:12],
         delinquency=_delinquency(check, document["delinquency"]),
         document=document,
+        lender=validate_lender(document.get("lender"), path),  # pipelines/lender.py
     )

@@ -1,0 +1,147 @@
+"""End to end (`run_night`): what the lender says and prints, read back from the published files.
+
+Two nights of a hand-made book: customers in mainland China, Hong Kong (no postcodes), New York
+(a Chinese-speaking customer) and London; a loan that reaches its legal referral on the second
+night after a final demand on the first.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from pipelines.contact.policy import load_contact_policy
+from pipelines.lender import packaged_lender, phone_country
+from pipelines.nightly import run_night
+from pipelines.warehouse import reader
+from tests.extracts import customer, installment, loan, small_book, write_extract
+
+pytestmark = pytest.mark.slow
+NIGHT1, NIGHT2 = date(2026, 3, 11), date(2026, 4, 9)
+OPT_OUT = {"sms": {"zh-CN": "回T退订", "en": "Reply STOP to opt out"},
+           "email": {"zh-CN": "如不希望再收到此类邮件，请退订", "en": "To stop these e-mails, unsubscribe"}}
+
+
+def identity_book() -> dict[str, list[dict]]:
+    book = small_book()  # C1/L1 (Beijing, zh-CN): instalment 2 due 2026-03-10
+    extra = [
+        # Hong Kong: no postcode; overdue since 2026-03-01 (first reminder on DPD 10)
+        (customer("C7", full_name="陈大文", phone="+85251234567", email="c7@example.com", address_line1="彌敦道123號",
+                  address_line2="5樓A室", city="Hong Kong", region="Kowloon", postal_code="", country="HK",
+                  timezone="Asia/Hong_Kong", national_id="H12345678"), "L7", "2026-03-01", "800.00", "HKD"),
+        # New York, speaks Chinese: the validation notice (US) on DPD 1, in zh-CN, US address format
+        (customer("C8", full_name="王小明", phone="+12125550188", email="c8@example.com",
+                  address_line1="350 5th Avenue", address_line2="Apt 12B", city="New York", region="NY",
+                  postal_code="10118", country="US", timezone="America/New_York", national_id="X1"),
+         "L8", "2026-03-10", "700.00", "USD"),
+        # London, English, no phone: the SMS falls back to e-mail
+        (customer("C10", full_name="Jane Doe", phone="", email="jane@example.co.uk", address_line1="221B Baker Street",
+                  city="London", region="England", postal_code="NW1 6XE", country="GB", preferred_language="en",
+                  timezone="Europe/London", national_id="X2"), "L10", "2026-03-10", "600.00", "CNY"),
+        # Beijing, no phone: e-mail in Chinese
+        (customer("C11", phone="", email="c11@example.com", national_id="X3"), "L11", "2026-03-10", "500.00", "CNY"),
+        # 91 DPD on night 1 (final demand), 120 on night 2 (legal referral: >= 5,000.00 overdue)
+        (customer("C9", full_name="赵强", phone="+8613900000009", email="c9@example.com", national_id="X4"),
+         "L9", "2025-12-10", "6000.00", "CNY"),
+    ]
+    for record, loan_id, due, principal, currency in extra:
+        book["customers"].append(record)
+        book["loans"].append(loan(loan_id, record["customer_id"], currency=currency, principal_amount=principal,
+                                  disbursed_on="2025-11-10" if loan_id == "L9" else "2026-01-10"))
+        book["installments"].append(installment(loan_id, 1, due, principal, "20.00"))
+    return book
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    from pipelines.settings import Paths
+
+    root = tmp_path_factory.mktemp("identity")
+    paths = Paths.resolve(landing=root / "landing", warehouse=root / "warehouse" / "arrears.duckdb",
+                          out=root / "outbox")
+    for night in (NIGHT1, NIGHT2):
+        write_extract(paths.landing, night, identity_book())
+        run_night(night, paths)
+    return paths
+
+
+def _csv(path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def _letters(folder) -> dict[str, tuple[dict, str]]:
+    """letter rows of every batch with the text of the letter's pages (read back from the PDF)."""
+    out = {}
+    for manifest in sorted((folder / "letters").glob("*.manifest.csv")):
+        pdf = PdfReader(manifest.with_name(manifest.name.replace(".manifest.csv", ".pdf")))
+        for row in _csv(manifest):
+            start = int(row["page_start"]) - 1
+            text = "\n".join(pdf.pages[i].extract_text() for i in range(start, start + int(row["content_pages"])))
+            out[(row["loan_id"], row["template"])] = (row, text)
+    return out
+
+
+def test_every_sms_and_email_carries_opt_out_sender_and_the_right_hotline(nights):
+    lender = packaged_lender()
+    messages = 0
+    for night in (NIGHT1, NIGHT2):
+        folder = nights.out / str(night)
+        for row in _csv(folder / "sms.csv"):
+            messages += 1
+            assert OPT_OUT["sms"][row["language"]] in row["text"]
+            country = phone_country(row["phone"])
+            assert row["sender"] == lender.contacts(country).sms_sender
+            if not row["phone"].startswith("+86"):
+                assert "95000" not in row["text"] and "+86 21 6000 0000" in row["text"]
+        for line in (folder / "emails.jsonl").read_text(encoding="utf-8").splitlines():
+            email = json.loads(line)
+            messages += 1
+            assert {"message_id", "loan_id", "customer_id", "to", "subject", "text", "html", "send_after",
+                    "send_before", "from", "reply_to", "list_unsubscribe"} <= set(email)
+            assert email["from"] == "Example Finance <collections@example-finance.cn>"
+            assert email["reply_to"] == "service@example-finance.cn"
+            assert email["list_unsubscribe"].startswith("<mailto:unsubscribe@example-finance.cn?subject=")
+            assert f"m={email['message_id']}>" in email["list_unsubscribe"]
+            assert email["list_unsubscribe_post"] == "List-Unsubscribe=One-Click"
+            language = "en" if email["loan_id"] == "L10" else "zh-CN"
+            assert OPT_OUT["email"][language] in email["text"] and OPT_OUT["email"][language] in email["html"]
+            assert f"unsubscribe?m={email['message_id']}" in email["html"]
+    night1 = nights.out / str(NIGHT1)
+    sms = {r["loan_id"]: r for r in _csv(night1 / "sms.csv")}
+    assert "95000" in sms["L1"]["text"] and "+1" in sms["L8"]["phone"]  # both kinds were tested
+    assert {json.loads(x)["loan_id"] for x in (night1 / "emails.jsonl").read_text().splitlines()} >= {"L10", "L11"}
+    assert messages >= 6
+
+
+def test_hong_kong_gets_its_letter_and_is_not_sent_to_skip_trace(nights):
+    folder = nights.out / str(NIGHT1)
+    letters = _letters(folder)
+    row, text = letters[("L7", "first_reminder")]
+    assert row["postal_code"] == "" and row["country"] == "HK"
+    assert text.index("陈大文") < text.index("彌敦道123號") < text.index("Kowloon") < text.index("HONG KONG")
+    assert "L7" not in {r["loan_id"] for r in _csv(folder / "skip_trace.csv")}
+    with reader(nights.warehouse) as con:
+        status = con.execute("""select status, reason from marts.contact_log
+                                where as_of_date = ? and loan_id = 'L7' and channel = 'letter'""", [NIGHT1]).fetchall()
+    assert status == [("scheduled", status[0][1])] and "unreachable" not in status[0][1]
+    # the HKD loan shows the lender's HKD account, in the letter's language
+    assert "示例银行香港分行（港元账户）" in text
+
+
+def test_the_chinese_validation_notice_to_new_york_is_in_us_format_and_counts_from_mailing(nights):
+    folder = nights.out / str(NIGHT1)
+    row, text = _letters(folder)[("L8", "validation_notice")]
+    assert row["language"] == "zh-CN" and row["country"] == "US"
+    lines = ["王小明", "350 5th Avenue", "Apt 12B", "New York NY 10118", "UNITED STATES OF AMERICA"]
+    at = [text.index(x) for x in lines]
+    assert at == sorted(at)
+    mailed = load_contact_policy(nights.policy).mailing_date(NIGHT1)
+    assert mailed == date(2026, 3, 13) and row["mailing_date"] == "2026-03-13"   # Wed + 2 business days
+    # receipt Fri 20 March (5 US business days), period ends 30 days later: Sun 19 April
+    assert "2026年3月13日 寄出" in text and "2026年3月20日 收到" in text and "2026年4月19日" in text
+    assert "95000" not in text and "+86 21 6000 0000" in text   # the hotline dialable from the US
+
