@@ -105,8 +105,10 @@ def _quarantined_payments(con: duckdb.DuckDBPyConnection, loan_id: str) -> list[
         return []
 
 
-def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None = None) -> str:
-    """The explanation as text; LookupError when the warehouse or the loan's data is missing."""
+def explain_data(loan_id: str, as_of: date, warehouse: Path) -> dict:
+    """What the explanation is made of, as rows (also the evidence pack's schedule and ledger):
+    loan (int_loan_delinquency), schedule (allocation per installment), payments (effects, with
+    `status` on the date), quarantined payments, and what the marts recorded that night."""
     if not warehouse.exists():
         raise LookupError(f"{warehouse}: no warehouse (run the night first, or pass --warehouse)")
     with reader(warehouse) as con:
@@ -126,6 +128,20 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
         quarantined = _quarantined_payments(con, loan_id)
         recorded = _marts_row(con, "loan_delinquency", as_of, loan_id)
         accountability = _marts_row(con, "overdue_accountability", as_of, loan_id)
+    for p in payments:
+        p["status"] = _payment_status(p, as_of)
+    tolerance = schedule[0]["tolerance_amount"] if schedule else None
+    for i in schedule:
+        i["state"] = _installment_state(i, as_of, tolerance)
+    return {"loan": loan, "schedule": schedule, "payments": payments, "quarantined": quarantined,
+            "recorded": recorded, "accountability": accountability}
+
+
+def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None = None) -> str:
+    """The explanation as text; LookupError when the warehouse or the loan's data is missing."""
+    data = explain_data(loan_id, as_of, warehouse)
+    loan, schedule, payments, quarantined = data["loan"], data["schedule"], data["payments"], data["quarantined"]
+    recorded, accountability = data["recorded"], data["accountability"]
 
     out: list[str] = []
     currency = loan["currency"] or ""
@@ -143,7 +159,7 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
             ["no", "due date", "due", "fee", "interest", "principal", "paid", "fee pd", "int pd", "prin pd", "unpaid", "state"],
             [[i["installment_no"], i["due_date"], i["amount_due"], i["fee_due"], i["interest_due"], i["principal_due"],
               i["paid_amount"], i["fee_paid"], i["interest_paid"], i["principal_paid"], i["unpaid_amount"],
-              _installment_state(i, as_of, tolerance)] for i in schedule])
+              i["state"]] for i in schedule])
     else:
         out.append(f"  (no installment in the {as_of} snapshot: DPD 0, principal amount outstanding)")
 
@@ -152,7 +168,7 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
     if payments or quarantined:
         out += _table(["payment", "value date", "delivered", "amount", "channel", "on " + str(as_of)],
                       [[p["payment_id"], p["value_date"], p["delivered_on"], p["amount"], p["channel"],
-                        _payment_status(p, as_of)] for p in payments]
+                        p["status"]] for p in payments]
                       + [[p["payment_id"], p["value_date"], p["delivered_on"], p["amount"], p["channel"],
                           f"never counts (quarantined: {p['reason']})"] for p in quarantined])
     else:

@@ -16,6 +16,7 @@ from data_quality.steward import report_writer as steward_report_writer
 from pipelines import reporting, transform
 from pipelines.contact.letters import letters_writer
 from pipelines.contact.outbox import contact_writers
+from pipelines.evidence import evidence_writer
 from pipelines.ingest import ingest
 from pipelines.policy import load_policy
 from pipelines.publish import publish
@@ -77,6 +78,7 @@ def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
     summary = delinquency_summary(as_of, paths)
     writers = contact_writers(paths.warehouse, as_of, paths.policy)  # sms, e-mail, calls, skip trace, referrals
     writers.append(letters_writer(paths.warehouse, as_of, paths.policy))  # letters/<batch>.pdf + manifests
+    writers.append(evidence_writer(paths.warehouse, as_of, paths.out, paths.policy))  # evidence/<loan>.zip
     writers.append(steward_report_writer(as_of, paths))               # data_quality_report.html
     writers += reporting.writers(as_of, paths, run_id)                # kpi_report.html, kpi_tables.xlsx
     batch = publish(paths.out, as_of, run_id, policy.version, writers=writers, summary=summary)

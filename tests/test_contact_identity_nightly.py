@@ -145,3 +145,50 @@ def test_the_chinese_validation_notice_to_new_york_is_in_us_format_and_counts_fr
     assert "2026年3月13日 寄出" in text and "2026年3月20日 收到" in text and "2026年4月19日" in text
     assert "95000" not in text and "+86 21 6000 0000" in text   # the hotline dialable from the US
 
+
+def test_a_legal_referral_gets_its_evidence_pack_with_a_manifest_that_verifies(nights):
+    import hashlib
+    import zipfile
+
+    from pipelines.evidence import EvidencePacks, legal_referrals
+
+    folder = nights.out / str(NIGHT2)
+    assert legal_referrals(nights.warehouse, NIGHT2) == ["L9"]
+    assert not (nights.out / str(NIGHT1) / "evidence").exists()  # no referral on night 1: no pack
+    pack = folder / "evidence" / "L9.zip"
+    batch = json.loads((folder / "_batch.json").read_text())
+    assert batch["sha256"]["evidence/L9.zip"] == hashlib.sha256(pack.read_bytes()).hexdigest()
+
+    with zipfile.ZipFile(pack) as archive:
+        files = {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
+        assert all(name.startswith("L9/") for name in archive.namelist())
+    assert batch["counts"]["evidence/L9.zip"] == len(files)
+    manifest = json.loads(files["manifest.json"])
+    listed = {p["name"]: p for p in manifest["parts"]}
+    assert set(listed) == set(files) - {"manifest.json", "SHA256SUMS", "README.txt"}
+    for name, part in listed.items():  # every checksum verifies, and SHA256SUMS says the same
+        assert hashlib.sha256(files[name]).hexdigest() == part["sha256"] and len(files[name]) == part["bytes"]
+        assert f"{part['sha256']}  {name}\n" in files["SHA256SUMS"].decode()
+    assert {"loan.json", "schedule.csv", "payments.csv", "dpd_explanation.txt", "contact_attempts.csv",
+            "contact_log.csv"} <= set(listed)
+
+    loan = json.loads(files["loan.json"])
+    assert loan["loan"]["loan_id"] == "L9" and loan["debtor"]["full_name"] == "赵强"
+    assert "DPD = 2026-04-09 - 2025-12-10 = 120 days" in files["dpd_explanation.txt"].decode()
+    schedule = list(csv.DictReader(io.StringIO(files["schedule.csv"].decode())))
+    assert [(r["installment_no"], r["principal_due"], r["state"]) for r in schedule] == [("1", "6000.00",
+                                                                                          "past due 120 d")]
+    log = list(csv.DictReader(io.StringIO(files["contact_log.csv"].decode())))
+    assert ("2026-04-09", "legal_referral", "scheduled") in {(r["as_of_date"], r["channel"], r["status"]) for r in log}
+    assert {r["as_of_date"] for r in log} == {"2026-03-11", "2026-04-09"}
+
+    # the final demand of night 1, cut from that night's print file: the same text as printed
+    letters = [x for x in manifest["letters"] if x["template"] == "final_demand"]
+    assert len(letters) == 1 and letters[0]["source"] == "print file" and letters[0]["as_of"] == "2026-03-11"
+    copy = PdfReader(io.BytesIO(files[letters[0]["file"]]))
+    _, printed = _letters(nights.out / str(NIGHT1))[("L9", "final_demand")]
+    assert "\n".join(p.extract_text() for p in copy.pages) == printed
+
+    # deterministic: the pack built again from the warehouse and the outbox is the same bytes
+    again, _ = EvidencePacks(nights.warehouse, NIGHT2, nights.out, nights.policy).bundle("L9", folder)
+    assert again == pack.read_bytes()
