@@ -2,9 +2,10 @@
 
 The format follows where the letter goes, not the language it is written in: a Chinese-language
 letter to New York prints `NEW YORK NY 10001`-style lines and the country line, an English letter
-to Shanghai prints the Chinese order when the address is written in Chinese. Countries without
-postal codes (Hong Kong, Macao) are complete without one. Cross-border mail (destination other than
-the sender's country) ends with the destination country in capitals.
+to Shanghai prints the Chinese order when the address is written in Chinese. A blank field prints
+nothing (Hong Kong has no postcodes: whether one is required is the recipient's `postcode_required`,
+set by the contact policy). Cross-border mail (destination other than the sender's country) ends
+with the destination country in capitals.
 """
 from __future__ import annotations
 
@@ -25,14 +26,12 @@ DANGLING = re.compile(r"^[\s,]+|[\s,]+$")
 @dataclass(frozen=True)
 class PostalFormat:
     lines: tuple[str, ...]
-    postcode: bool = True           # False: the country has no postal codes
     script: str = ""                # "cjk": only for addresses written in CJK characters
     latin: "PostalFormat | None" = None
 
 
 def _format(spec: dict) -> PostalFormat:
-    return PostalFormat(lines=tuple(spec["lines"]), postcode=bool(spec.get("postcode", True)),
-                        script=spec.get("script", ""), latin=_format(spec["latin"]) if spec.get("latin") else None)
+    return PostalFormat(lines=tuple(spec["lines"]), script=spec.get("script", ""), latin=_format(spec["latin"]) if spec.get("latin") else None)
 
 
 class PostalFormats:
@@ -51,9 +50,6 @@ class PostalFormats:
             fmt = fmt.latin or self.formats["default"]
         return fmt
 
-    def has_postcodes(self, country: str) -> bool:
-        return (self.formats.get(country) or self.formats["default"]).postcode
-
     def country_name(self, code: str) -> str:
         name = self.country_names.get(code)
         if name:
@@ -65,18 +61,11 @@ class PostalFormats:
         except (ImportError, KeyError):
             return code
 
-    def missing(self, recipient: Recipient) -> list[str]:
-        """The parts a deliverable address in its country cannot do without (empty: complete)."""
-        gaps = recipient.missing()
-        if not self.has_postcodes(recipient.country):
-            gaps = [g for g in gaps if g != "postal_code"]
-        return gaps
-
     def block(self, recipient: Recipient, sender_country: str) -> list[str]:
         """The recipient block as printed: the destination's format, then the country line on
         cross-border mail."""
         fields = {"name": recipient.name, "city": recipient.city, "region": recipient.region,
-                  "postcode": recipient.postal_code if self.has_postcodes(recipient.country) else ""}
+                  "postcode": recipient.postal_code}
         if fields["region"] == fields["city"]:
             fields["region"] = ""
         out: list[str] = []

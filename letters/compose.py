@@ -50,7 +50,7 @@ class Composer:
         if letter.payment is None:
             raise Refused(f"no payment details for {letter.currency} in {letter.language} (policy lender.payment)")
         recipient = letter.recipient.normalised()
-        missing = self.templates.postal.missing(recipient)
+        missing = recipient.missing()
         if missing:
             raise Refused("incomplete address: missing " + ", ".join(missing))
         if letter.template == "validation_notice":
@@ -77,9 +77,7 @@ class Composer:
         block = "\n".join(doc.to)
         expected = self.templates.postal.block(recipient, letter.sender.country)
         absent = [name for name, value in (("name", recipient.name), ("line1", recipient.line1),
-                                           ("postal_code", recipient.postal_code if self.templates.postal.has_postcodes(
-                                               recipient.country) else ""))
-                  if value not in block]
+                                           ("postal_code", recipient.postal_code)) if value not in block]
         if not absent and [x for x in expected if x not in block]:
             absent = ["the destination's postal format (postal.yaml)"]
         if absent:

@@ -21,7 +21,9 @@ ZERO = Decimal("0")
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """The postal addressee. `address_lines` are street lines (line1 first); city, region and
-    postal code are separate so the template can order them per country."""
+    postal code are separate so the block can follow the destination's format (letters.address).
+    `postcode_required` is False for a destination without postal codes (the contact policy's
+    contact.address_required says which)."""
 
     name: str
     address_lines: tuple[str, ...]
@@ -29,6 +31,7 @@ class Recipient:
     postal_code: str
     country: str = "CN"  # ISO 3166-1 alpha-2
     region: str = ""  # province / state
+    postcode_required: bool = True
 
     @property
     def line1(self) -> str:
@@ -43,7 +46,7 @@ class Recipient:
             gaps.append("line1")
         if not _clean(self.city):
             gaps.append("city")
-        if not _clean(self.postal_code):
+        if self.postcode_required and not _clean(self.postal_code):
             gaps.append("postal_code")
         if not _clean(self.country):
             gaps.append("country")
@@ -59,6 +62,7 @@ class Recipient:
             postal_code=_clean(self.postal_code),
             country=_clean(self.country).upper(),
             region=_clean(self.region),
+            postcode_required=self.postcode_required,
         )
 
 

@@ -36,7 +36,6 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -64,11 +63,7 @@ def _rows(con, sql: str, params: list) -> list[dict]:
 def _text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (date, Decimal)):
-        return str(value)
-    return str(value)
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _csv(rows: list[dict], columns: list[str] | None = None) -> bytes:

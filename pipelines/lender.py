@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pipelines.errors import PolicyError
+from pipelines.policy import PolicyChecker
 
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -126,33 +126,17 @@ class LenderIdentity:
                 "licence": self.licence.get(language) or next(iter(self.licence.values()))}
 
 
-class _Check:
-    def __init__(self, path: Path):
-        self.path = path
-
-    def fail(self, key: str, problem: str) -> PolicyError:
-        return PolicyError(f"{self.path}: {key}: {problem}")
-
-    def mapping(self, value: Any, key: str, allowed: tuple[str, ...] | None = None,
-                required: tuple[str, ...] = ()) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(key, f"must be a mapping, not {type(value).__name__}")
-        for name in value:
-            if allowed is not None and name not in allowed:
-                raise self.fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(allowed)})")
-        for name in required:
-            if name not in value:
-                raise self.fail(f"{key}.{name}", "missing")
-        return value
+class _Check(PolicyChecker):
+    """The policy file's checks, with numbers accepted as text (YAML reads 95000 as a number)."""
 
     def text(self, value: Any, key: str, pattern: re.Pattern | None = None, what: str = "") -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"{value!r} must be non-empty text")
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(key, f"{value!r} is not {what}")
-        return value.strip()
+        return super().text(value, key, pattern, what).strip()
+
+    def open_mapping(self, value: Any, key: str, required: tuple[str, ...] = ()) -> dict:
+        """A mapping whose keys are data (countries, currencies, languages)."""
+        return self.mapping(value, key, tuple(value) if isinstance(value, dict) else (), required)
 
     def per_language(self, value: Any, key: str, languages: tuple[str, ...]) -> dict[str, str]:
         section = self.mapping(value, key, languages, languages)
@@ -165,7 +149,7 @@ def validate(section: Any, path: str | Path = "policy") -> LenderIdentity:
     if section is None:
         return packaged_lender()
     check.mapping(section, "lender", KEYS, KEYS)
-    names = check.mapping(section["name"], "lender.name")
+    names = check.open_mapping(section["name"], "lender.name")
     if not names:
         raise check.fail("lender.name", "must name the lender in at least one language")
     languages = tuple(check.text(lang, f"lender.name.{lang}", LANGUAGE, "a BCP 47 language tag") for lang in names)
@@ -178,7 +162,7 @@ def validate(section: Any, path: str | Path = "policy") -> LenderIdentity:
             raise check.fail(f"lender.address.{lang}", "must be a non-empty list of lines")
         address[lang] = tuple(check.text(x, f"lender.address.{lang}[{i}]") for i, x in enumerate(lines))
 
-    contacts_raw = check.mapping(section["contacts"], "lender.contacts", None, ("default",))
+    contacts_raw = check.open_mapping(section["contacts"], "lender.contacts", ("default",))
     default_raw = check.mapping(contacts_raw["default"], "lender.contacts.default", CONTACT_KEYS, CONTACT_KEYS)
     contacts: dict[str, Contacts] = {}
     for country, entry in sorted(contacts_raw.items(), key=lambda item: item[0] != "default"):
@@ -197,7 +181,7 @@ def validate(section: Any, path: str | Path = "policy") -> LenderIdentity:
             email_from=check.text(merged["email_from"], f"{key}.email_from", EMAIL, "an e-mail address"),
             reply_to=check.text(merged["reply_to"], f"{key}.reply_to", EMAIL, "an e-mail address"))
 
-    payments_raw = check.mapping(section["payment"], "lender.payment")
+    payments_raw = check.open_mapping(section["payment"], "lender.payment")
     if not payments_raw:
         raise check.fail("lender.payment", "must give the payment details of at least one currency")
     payments: dict[str, dict[str, PaymentDetails]] = {}

@@ -23,7 +23,6 @@ from typing import Any
 import yaml
 
 from pipelines.errors import PolicyError
-from pipelines.lender import validate as validate_lender
 
 STAGES = ("current", "early", "middle", "late")
 DELINQUENCY_KEYS = ("tolerance_amount", "minimum_days", "minimum_amount", "bucket_scheme", "bucket_schemes")
@@ -221,6 +220,8 @@ def _delinquency(check: PolicyChecker, value: Any) -> DelinquencyPolicy:
 
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
+    from pipelines.lender import validate as validate_lender  # it builds on PolicyChecker above
+
     path = Path(path)
     check = PolicyChecker(path)
     try:

@@ -25,6 +25,7 @@ from pipelines.policy import load_policy
 from pipelines.settings import DEFAULT_POLICY
 
 LENDER = packaged_lender()
+POLICY = load_contact_policy(DEFAULT_POLICY)
 
 
 def _policy(tmp_path: Path, change) -> Path:
@@ -104,7 +105,8 @@ def destinations(tmp_path_factory):
     out = tmp_path_factory.mktemp("destinations")
     letters = {
         "hk": _letter(1, "zh-CN", "HKD", name="陈大文", address_lines=("彌敦道123號", "5樓A室"), city="Hong Kong",
-                      region="Kowloon", postal_code="", country="HK"),
+                      region="Kowloon", postal_code="", country="HK",
+                      postcode_required="postal_code" in POLICY.address_fields("HK")),
         "zh_us": _letter(2, "zh-CN", "USD", name="王小明", address_lines=("350 5th Avenue", "Apt 12B"),
                          city="New York", region="NY", postal_code="10118", country="US"),
         "en_cn": _letter(3, "en", "CNY", name="张伟", address_lines=("朝阳区建国路88号",), city="北京",
@@ -156,6 +158,16 @@ def test_a_hong_kong_customer_gets_a_letter_without_postcode(destinations):
     assert "T1" not in rejected
     # where postcodes exist they are still required
     assert rejected["T7"] == "incomplete address: missing postal_code"
+
+
+def test_the_address_rule_is_per_destination_country():
+    default = ("full_name", "address_line1", "city", "postal_code", "country")
+    assert POLICY.address_fields("US") == POLICY.address_fields("CN") == POLICY.address_fields(None) == default
+    assert POLICY.address_fields("HK") == ("full_name", "address_line1", "country")
+    assert POLICY.address_fields("GH") == ("full_name", "address_line1", "city", "country")  # no postcodes there
+    assert POLICY.address_fields("sg") == ("full_name", "address_line1", "postal_code", "country")
+    rules = load_policy(DEFAULT_POLICY).dbt_vars()["contact_policy"]["address_required"]
+    assert rules["default"] == list(default) and rules["HK"] == list(POLICY.address_fields("HK"))
 
 
 def test_a_chinese_letter_to_new_york_is_in_us_format_with_the_country_line(destinations):

@@ -103,7 +103,8 @@ def letters_for_day(warehouse: Path, as_of: date, policy: ContactPolicy | Path) 
             template=row["template"], language=language, delivery=row["delivery"],
             recipient=Recipient(name=row["full_name"] or "", address_lines=tuple(
                 x for x in (row["address_line1"], row["address_line2"]) if x), city=row["city"] or "",
-                postal_code=row["postal_code"] or "", country=row["country"] or "", region=row["region"] or ""),
+                postal_code=row["postal_code"] or "", country=row["country"] or "", region=row["region"] or "",
+                postcode_required="postal_code" in policy.address_fields(country)),
             letter_date=as_of, reference=row["loan_id"], currency=row["currency"] or "", arrears=items,
             dpd=row["dpd"],
             payment=None if bank is None else PaymentInstructions(

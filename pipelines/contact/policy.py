@@ -99,6 +99,12 @@ DEFAULT_STAGES: dict[str, dict] = {
     },
 }
 
+# Countries without postal codes (UPU; Google's address data): a letter there needs none.
+NO_POSTCODE = ["AE", "AG", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI", "CK", "CM",
+               "CW", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "KI", "KM", "KN", "KP", "ML",
+               "MO", "MR", "MW", "NR", "NU", "QA", "RW", "SB", "SC", "SL", "SR", "ST", "SX", "SY", "TD", "TG", "TK",
+               "TL", "TO", "TV", "UG", "VU", "YE", "ZW"]
+
 DEFAULTS: dict[str, Any] = {
     "languages": ["zh-CN", "en"],
     "templates_dir": None,
@@ -114,11 +120,10 @@ DEFAULTS: dict[str, Any] = {
     "channel_fallback": {"sms": "email", "email": "sms"},
     "address_required": {
         "default": ["full_name", "address_line1", "city", "postal_code", "country"],
+        "without_postcode": NO_POSTCODE,
         "by_country": {"HK": ["full_name", "address_line1", "country"], "MO": ["full_name", "address_line1", "country"],
-                       "AE": ["full_name", "address_line1", "city", "country"],
-                       "QA": ["full_name", "address_line1", "city", "country"],
-                       "IE": ["full_name", "address_line1", "city", "country"],
-                       "SG": ["full_name", "address_line1", "postal_code", "country"]},
+                       "SG": ["full_name", "address_line1", "postal_code", "country"],
+                       "IE": ["full_name", "address_line1", "city", "country"]},
     },
     "stages": DEFAULT_STAGES,
     "letters": {
@@ -165,6 +170,10 @@ class ContactPolicy:
     letters: dict = field(default_factory=dict)  # registered templates, contact hours, mailing lag
     channel_fallback: dict = field(default_factory=dict)  # sms <-> email when the customer lacks one
     calendar: dict = field(default_factory=lambda: {"holidays": (), "workdays": ()})  # ISO dates, sorted
+
+    def address_fields(self, country: str | None) -> tuple[str, ...]:
+        """The customer fields a letter to `country` needs (the SQL applies the same rule)."""
+        return self.address_required.get((country or "").strip().upper(), self.address_required["default"])
 
     def is_business_day(self, day: date) -> bool:
         """Monday-Friday minus the calendar's holidays, plus its workdays (weekend days worked in lieu)."""
@@ -252,21 +261,26 @@ def _calendar(check: PolicyChecker, value: Any) -> dict[str, tuple[str, ...]]:
 
 
 def _address_required(check: PolicyChecker, value: Any) -> dict[str, tuple[str, ...]]:
-    """Customer fields a letter's address needs, per destination country: {default: [...],
-    by_country: {HK: [...]}}; a plain list is the rule for every country."""
+    """Customer fields a letter's address needs, per destination country: {"default": [...],
+    "<ISO>": [...]} from the policy's default, without_postcode (the default minus postal_code) and
+    by_country (a rule of its own); a plain list is the rule for every country."""
     key = "contact.address_required"
     if isinstance(value, list):
         value = {"default": value}
-    section = check.mapping(value, key, ("default", "by_country"), ("default",))
+    section = check.mapping(value, key, ("default", "without_postcode", "by_country"), ("default",))
 
     def fields(items: Any, where: str) -> tuple[str, ...]:
         return tuple(check.choice(f, f"{where}[{i}]", CUSTOMER_FIELDS) for i, f in enumerate(check.items(items, where)))
 
+    def country(code: Any, where: str) -> str:
+        return check.text(code, where, COUNTRY, "an ISO 3166-1 alpha-2 code")
+
     rules = {"default": fields(section["default"], f"{key}.default")}
+    for i, code in enumerate(check.items(section.get("without_postcode") or [], f"{key}.without_postcode")):
+        rules[country(code, f"{key}.without_postcode[{i}]")] = tuple(f for f in rules["default"] if f != "postal_code")
     by_country = section.get("by_country") or {}
-    for country, items in check.mapping(by_country, f"{key}.by_country", tuple(by_country)).items():
-        check.text(country, f"{key}.by_country.{country}", COUNTRY, "an ISO 3166-1 alpha-2 code")
-        rules[country] = fields(items, f"{key}.by_country.{country}")
+    for code, items in check.mapping(by_country, f"{key}.by_country", tuple(by_country)).items():
+        rules[country(code, f"{key}.by_country.{code}")] = fields(items, f"{key}.by_country.{code}")
     return rules
 
 
