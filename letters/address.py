@@ -31,7 +31,8 @@ class PostalFormat:
 
 
 def _format(spec: dict) -> PostalFormat:
-    return PostalFormat(lines=tuple(spec["lines"]), script=spec.get("script", ""), latin=_format(spec["latin"]) if spec.get("latin") else None)
+    latin = _format(spec["latin"]) if spec.get("latin") else None
+    return PostalFormat(lines=tuple(spec["lines"]), script=spec.get("script", ""), latin=latin)
 
 
 class PostalFormats:

@@ -172,7 +172,8 @@ class EvidencePacks:
 
     def bundle(self, loan_id: str, tonight: Path) -> tuple[bytes, int]:
         files, sources = self.parts(loan_id, tonight)
-        listing = [{"name": n, "bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()} for n, b in sorted(files.items())]
+        listing = [{"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                   for name, data in sorted(files.items())]
         files["manifest.json"] = _json({"loan_id": loan_id, "as_of": self.as_of, "referral": "legal_referral",
                                         "parts": listing, "letters": sources})
         files["SHA256SUMS"] = "".join(f"{p['sha256']}  {p['name']}\n" for p in listing).encode()

@@ -211,7 +211,8 @@ def validate(section: Any, path: str | Path = "policy") -> LenderIdentity:
         country=check.text(section["country"], "lender.country", COUNTRY, "an ISO 3166-1 alpha-2 code"),
         names=texts["name"], legal_names=texts["legal_name"], address=address,
         return_address=texts["return_address"], department=texts["department"], licence=texts["licence"],
-        web=check.text(section["web"], "lender.web"), payment_url=check.text(section["payment_url"], "lender.payment_url"),
+        web=check.text(section["web"], "lender.web"),
+        payment_url=check.text(section["payment_url"], "lender.payment_url"),
         contacts_by_country=contacts, payments=payments, opt_out=opt_out, unsubscribe_mailto=mailto,
         unsubscribe_url=url)
 

@@ -141,6 +141,7 @@ def test_the_chinese_validation_notice_to_new_york_is_in_us_format_and_counts_fr
     assert at == sorted(at)
     mailed = load_contact_policy(nights.policy).mailing_date(NIGHT1)
     assert mailed == date(2026, 3, 13) and row["mailing_date"] == "2026-03-13"   # Wed + 2 business days
+    assert row["validation_period_end"] == "2026-04-19"
     # receipt Fri 20 March (5 US business days), period ends 30 days later: Sun 19 April
     assert "2026年3月13日 寄出" in text and "2026年3月20日 收到" in text and "2026年4月19日" in text
     assert "95000" not in text and "+86 21 6000 0000" in text   # the hotline dialable from the US

@@ -261,7 +261,8 @@ def test_the_validation_notice_prints_the_period_counted_from_mailing(tmp_path):
     assert "mailed on November 27, 2026" in text and "received on December 4, 2026" in text
     assert "by January 3, 2027" in text and "January 2, 2027" not in text
     with open(result.manifest, newline="", encoding="utf-8") as fh:
-        assert next(csv.DictReader(fh))["mailing_date"] == "2026-11-27"
+        row = next(csv.DictReader(fh))
+    assert (row["mailing_date"], row["validation_period_end"]) == ("2026-11-27", "2027-01-03")
     # a demand's "within 14 days" counts from mailing too
     demand = replace(sample_letter("formal_demand", "en", seq=4, as_of=business_date), mailing_date=mailed)
     (res,) = render_batches([demand], tmp_path / "d", progress=False, workers=1).values()
