@@ -8,8 +8,8 @@ One ZIP per referred loan, with:
     loan.json               the loan's terms and the debtor as delivered on the date
     schedule.csv            the schedule with the allocation of payments per installment (fee,
                             interest, principal: oldest first), the same rows `arrears explain` shows
-    payments.csv            the payment ledger: every payment and reversal, whether it counted on the
-                            date and why (and quarantined payments with the reason)
+    payments.csv            the payment ledger: every payment and reversal delivered by the date,
+                            whether it counted and why (and quarantined payments with the reason)
     dpd_explanation.txt     `arrears explain LOAN --as-of DATE`: how the DPD came out
     contact_attempts.csv    every contact the lender's systems reported (the extract's attempts)
     contact_log.csv         every contact the product scheduled or withheld for the loan, with reason
@@ -54,10 +54,10 @@ def legal_referrals(warehouse: Path, as_of: date) -> list[str]:
             [as_of]).fetchall()]
 
 
-def _rows(con, sql: str, params: list) -> list[dict]:
+def _rows(con, sql: str, params: list) -> tuple[list[dict], list[str]]:
     cursor = con.execute(sql, params)
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row)) for row in cursor.fetchall()], names
 
 
 def _text(value) -> str:
@@ -66,8 +66,7 @@ def _text(value) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _csv(rows: list[dict], columns: list[str] | None = None) -> bytes:
-    columns = columns or (list(rows[0]) if rows else [])
+def _csv(rows: list[dict], columns: list[str]) -> bytes:
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow(columns)
@@ -130,28 +129,29 @@ class EvidencePacks:
         """The pack's files by name, and where each letter copy came from."""
         from pipelines.explain import explain, explain_data
 
-        data = explain_data(loan_id, self.as_of, self.warehouse)
+        data = explain_data(loan_id, self.as_of, self.warehouse, known_on_date=True)
         with reader(self.warehouse) as con:
-            terms = _rows(con, "select * from staging.stg_loans where as_of_date = ? and loan_id = ?",
+            terms, _ = _rows(con, "select * from staging.stg_loans where as_of_date = ? and loan_id = ?",
                           [self.as_of, loan_id])
-            debtor = _rows(con, """select * from staging.stg_customers
+            debtor, _ = _rows(con, """select * from staging.stg_customers
                                    where as_of_date = ? and customer_id = ?""",
                            [self.as_of, data["loan"]["customer_id"]])
-            attempts = _rows(con, """select * from staging.stg_contact_attempts
+            attempts, attempt_columns = _rows(con, """select * from staging.stg_contact_attempts
                                      where loan_id = ? and delivered_on <= ? order by started_at, attempt_id""",
                              [loan_id, self.as_of])
-            log = _rows(con, """select * from marts.contact_log where loan_id = ? and as_of_date <= ?
+            log, log_columns = _rows(con, """select * from marts.contact_log where loan_id = ? and as_of_date <= ?
                                 order by as_of_date, channel, template""", [loan_id, self.as_of])
         files = {
             "loan.json": _json({"loan": terms[0] if terms else None, "debtor": debtor[0] if debtor else None,
                                 "as_of": self.as_of, "delinquency": data["recorded"],
                                 "outcome": data["accountability"]}),
-            "schedule.csv": _csv(data["schedule"]),
+            "schedule.csv": _csv(data["schedule"], data["schedule_columns"]),
             "payments.csv": _csv(data["payments"] + [dict(p, status=f"never counts (quarantined: {p['reason']})")
-                                                     for p in data["quarantined"]]),
-            "dpd_explanation.txt": (explain(loan_id, self.as_of, self.warehouse, self.policy_path) + "\n").encode(),
-            "contact_attempts.csv": _csv(attempts),
-            "contact_log.csv": _csv(log),
+                                                     for p in data["quarantined"]], data["payment_columns"]),
+            "dpd_explanation.txt": (explain(loan_id, self.as_of, self.warehouse, self.policy_path,
+                                            data=data) + "\n").encode(),
+            "contact_attempts.csv": _csv(attempts, attempt_columns),
+            "contact_log.csv": _csv(log, log_columns),
         }
         sources = []
         for entry in log:

@@ -193,3 +193,15 @@ def test_a_legal_referral_gets_its_evidence_pack_with_a_manifest_that_verifies(n
     # deterministic: the pack built again from the warehouse and the outbox is the same bytes
     again, _ = EvidencePacks(nights.warehouse, NIGHT2, nights.out, nights.policy).bundle("L9", folder)
     assert again == pack.read_bytes()
+
+    # a night's print files gone (archived elsewhere): the letter is rendered again from the warehouse
+    letters_folder = nights.out / str(NIGHT1) / "letters"
+    letters_folder.rename(letters_folder.with_name("letters.archived"))
+    try:
+        parts, sources = EvidencePacks(nights.warehouse, NIGHT2, nights.out, nights.policy).parts("L9", folder)
+    finally:
+        letters_folder.with_name("letters.archived").rename(letters_folder)
+    (source,) = [x for x in sources if x["template"] == "final_demand"]
+    assert source["source"] == "re-rendered"
+    copy = PdfReader(io.BytesIO(parts[source["file"]]))
+    assert "\n".join(p.extract_text() for p in copy.pages) == printed
