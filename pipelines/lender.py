@@ -80,10 +80,6 @@ class LenderIdentity:
     unsubscribe_mailto: str
     unsubscribe_url: str                           # may contain {message_id}
 
-    @property
-    def languages(self) -> tuple[str, ...]:
-        return tuple(self.names)
-
     def name(self, language: str) -> str:
         return self.names.get(language) or next(iter(self.names.values()))
 

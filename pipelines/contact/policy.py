@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from pipelines.errors import PolicyError
-from pipelines.lender import LenderIdentity, lender_from_document, packaged_lender
+from pipelines.lender import COUNTRY, LANGUAGE, LenderIdentity, lender_from_document, packaged_lender
 from pipelines.policy import PolicyChecker
 
 CHANNELS = ("sms", "email", "call", "letter", "legal_referral", "agency_placement")
@@ -39,8 +39,6 @@ BLOCKABLE_FLAGS = ("dispute", "bankruptcy", "deceased", "cease_contact", "legal_
 CUSTOMER_FIELDS = ("full_name", "address_line1", "address_line2", "city", "region", "postal_code", "country")
 PRIORITIES = ("overdue_amount_x_dpd", "overdue_amount", "dpd")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 # The worst case a short message must still fit in, checked when the policy is loaded: an SMS for a
 # larger amount or DPD is withheld (reason template:sms_too_long), never split or truncated.
