@@ -100,26 +100,25 @@ def _letter(seq: int, language: str, currency: str = "CNY", **recipient) -> obje
         sender=Sender(**LENDER.letter_sender(language, country)))
 
 
+DESTINATIONS = [  # key, letter number, language, currency, name, street lines, city, region, postcode, country
+    ("hk", 1, "zh-CN", "HKD", "陈大文", ("彌敦道123號", "5樓A室"), "Hong Kong", "Kowloon", "", "HK"),
+    ("zh_us", 2, "zh-CN", "USD", "王小明", ("350 5th Avenue", "Apt 12B"), "New York", "NY", "10118", "US"),
+    ("en_cn", 3, "en", "CNY", "张伟", ("朝阳区建国路88号",), "北京", "北京市", "100022", "CN"),
+    ("en_gb", 4, "en", "CNY", "Jane Doe", ("221B Baker Street",), "London", "England", "NW1 6XE", "GB"),
+    ("en_sg", 5, "en", "CNY", "Tan Ah Kow", ("Blk 123 Ang Mo Kio Ave 3", "#05-67"), "Singapore", "Central Region",
+     "560123", "SG"),
+    ("en_us_usd", 6, "en", "USD", "John Smith", ("1 Main St",), "Springfield", "IL", "62704", "US"),
+    ("no_postcode_cn", 7, "zh-CN", "CNY", "李四", ("人民路1号",), "成都", "四川省", "", "CN"),
+]
+
+
 @pytest.fixture(scope="module")
 def destinations(tmp_path_factory):
     out = tmp_path_factory.mktemp("destinations")
-    letters = {
-        "hk": _letter(1, "zh-CN", "HKD", name="陈大文", address_lines=("彌敦道123號", "5樓A室"), city="Hong Kong",
-                      region="Kowloon", postal_code="", country="HK",
-                      postcode_required="postal_code" in POLICY.address_fields("HK")),
-        "zh_us": _letter(2, "zh-CN", "USD", name="王小明", address_lines=("350 5th Avenue", "Apt 12B"),
-                         city="New York", region="NY", postal_code="10118", country="US"),
-        "en_cn": _letter(3, "en", "CNY", name="张伟", address_lines=("朝阳区建国路88号",), city="北京",
-                         region="北京市", postal_code="100022", country="CN"),
-        "en_gb": _letter(4, "en", "CNY", name="Jane Doe", address_lines=("221B Baker Street",), city="London",
-                         region="England", postal_code="NW1 6XE", country="GB"),
-        "en_sg": _letter(5, "en", "CNY", name="Tan Ah Kow", address_lines=("Blk 123 Ang Mo Kio Ave 3", "#05-67"),
-                         city="Singapore", region="Central Region", postal_code="560123", country="SG"),
-        "en_us_usd": _letter(6, "en", "USD", name="John Smith", address_lines=("1 Main St",), city="Springfield",
-                             region="IL", postal_code="62704", country="US"),
-        "no_postcode_cn": _letter(7, "zh-CN", "CNY", name="李四", address_lines=("人民路1号",), city="成都",
-                                  region="四川省", postal_code="", country="CN"),
-    }
+    letters = {key: _letter(seq, language, currency, name=name, address_lines=lines, city=city, region=region,
+                            postal_code=postcode, country=country,
+                            postcode_required="postal_code" in POLICY.address_fields(country))
+               for key, seq, language, currency, name, lines, city, region, postcode, country in DESTINATIONS}
     results = render_batches(list(letters.values()), out, progress=False, workers=1)
     printed = {}
     for result in results.values():
