@@ -11,6 +11,7 @@ from letters.model import (
     Letter,
     PaymentInstructions,
     Recipient,
+    Sender,
     ValidationDetails,
     validation_period_end,
 )
@@ -26,6 +27,6 @@ from letters.render import (
 
 __all__ = [
     "ArrearsItem", "BatchResult", "DELIVERY_CLASSES", "LANGUAGES", "Letter", "PaymentInstructions", "Recipient",
-    "Rejected", "TEMPLATES", "ValidationDetails", "batch_name", "group_batches", "render_batch", "render_batches",
-    "safe_cell", "validation_period_end",
+    "Rejected", "Sender", "TEMPLATES", "ValidationDetails", "batch_name", "group_batches", "render_batch",
+    "render_batches", "safe_cell", "validation_period_end",
 ]

@@ -45,6 +45,10 @@ class Composer:
             raise Refused(f"unknown language {letter.language!r}")
         if letter.delivery not in DELIVERY_CLASSES:
             raise Refused(f"unknown delivery class {letter.delivery!r}")
+        if letter.sender is None:
+            raise Refused("no sender: the lender's identity (policy lender:) was not given")
+        if letter.payment is None:
+            raise Refused(f"no payment details for {letter.currency} in {letter.language} (policy lender.payment)")
         recipient = letter.recipient.normalised()
         missing = recipient.missing()
         if missing:
@@ -71,9 +75,11 @@ class Composer:
         except MarkupError as exc:
             raise Refused(f"template {letter.language}/{letter.template}: {exc}") from None
         block = "\n".join(doc.to)
+        expected = self.templates.postal.block(recipient, letter.sender.country)
         absent = [name for name, value in (("name", recipient.name), ("line1", recipient.line1),
-                                           ("city", recipient.city), ("postal_code", recipient.postal_code))
-                  if value not in block]
+                                           ("postal_code", recipient.postal_code)) if value not in block]
+        if not absent and [x for x in expected if x not in block]:
+            absent = ["the destination's postal format (postal.yaml)"]
         if absent:
             raise Refused(f"template {letter.language}/{letter.template} leaves {', '.join(absent)} out of the "
                           "recipient block")

@@ -21,7 +21,9 @@ ZERO = Decimal("0")
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """The postal addressee. `address_lines` are street lines (line1 first); city, region and
-    postal code are separate so the template can order them per country."""
+    postal code are separate so the block can follow the destination's format (letters.address).
+    `postcode_required` is False for a destination without postal codes (the contact policy's
+    contact.address_required says which)."""
 
     name: str
     address_lines: tuple[str, ...]
@@ -29,6 +31,7 @@ class Recipient:
     postal_code: str
     country: str = "CN"  # ISO 3166-1 alpha-2
     region: str = ""  # province / state
+    postcode_required: bool = True
 
     @property
     def line1(self) -> str:
@@ -43,7 +46,7 @@ class Recipient:
             gaps.append("line1")
         if not _clean(self.city):
             gaps.append("city")
-        if not _clean(self.postal_code):
+        if self.postcode_required and not _clean(self.postal_code):
             gaps.append("postal_code")
         if not _clean(self.country):
             gaps.append("country")
@@ -59,6 +62,7 @@ class Recipient:
             postal_code=_clean(self.postal_code),
             country=_clean(self.country).upper(),
             region=_clean(self.region),
+            postcode_required=self.postcode_required,
         )
 
 
@@ -91,6 +95,23 @@ class PaymentInstructions:
     account_number: str
     reference: str
     online: str = ""  # e.g. app or web address; empty when none
+    swift: str = ""  # BIC of the bank, for payments from abroad; empty when none
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The lender as a letter prints it (letterhead, return address, footer), in the letter's
+    language; `phone` is the hotline for the recipient's country; `country` (ISO) is where the
+    letter is mailed from: other destinations get a country line."""
+
+    name: str
+    address: tuple[str, ...]
+    phone: str
+    web: str
+    return_address: str
+    department: str
+    licence: str
+    country: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +136,9 @@ class ValidationDetails:
 
 @dataclass(frozen=True, slots=True)
 class Letter:
-    """One letter to print. `letter_date` is the business (as-of) date the letter is dated and mailed."""
+    """One letter to print. `letter_date` is the business (as-of) date the letter is dated;
+    `mailing_date` the day it is handed to the post (the policy's mailing lag after it; None: the
+    letter date), from which every period the letter states is counted."""
 
     letter_id: str
     loan_id: str
@@ -133,6 +156,12 @@ class Letter:
     contact_hours: str
     validation: ValidationDetails | None = None
     extra: dict = field(default_factory=dict)  # free values a customised template may use
+    sender: Sender | None = None  # the lender's identity for this letter (required to print)
+    mailing_date: date | None = None
+
+    @property
+    def mailed_on(self) -> date:
+        return self.mailing_date or self.letter_date
 
     # Totals are derived, never passed in: the table and the totals cannot disagree.
     @property
@@ -164,7 +193,12 @@ class Letter:
 
     @property
     def validation_period_end(self) -> date:
-        return validation_period_end(self.letter_date)
+        return validation_period_end(self.mailed_on)
+
+    @property
+    def receipt_date(self) -> date:
+        """Reg F's assumed receipt: 5 US business days after the mailing date."""
+        return assumed_receipt(self.mailed_on)
 
     @property
     def batch_key(self) -> tuple[str, str, str]:

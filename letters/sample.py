@@ -15,6 +15,7 @@ from letters.model import (
     Letter,
     PaymentInstructions,
     Recipient,
+    Sender,
     ValidationDetails,
 )
 
@@ -71,9 +72,6 @@ def sample_letter(template: str = "formal_demand", language: str = "zh-CN", deli
         recipient = Recipient(name=name, address_lines=(f"{street}{rng.randint(1, 999)}号",
                                                         f"{rng.randint(1, 30)}栋{rng.randint(1, 28)}0{rng.randint(1, 6)}室"),
                               city=city, region=province if province != city else "", postal_code=postal, country="CN")
-        payment = PaymentInstructions(bank_name="中国工商银行上海分行营业部", account_name="示例消费金融有限公司",
-                                      account_number="1001 2345 6789 0123 456", reference=f"{loan_id}",
-                                      online="示例金融 App：我的贷款 > 立即还款")
         hours = "每日 09:00–21:00"
     else:
         city, state, postal = _US[seq % len(_US)]
@@ -81,11 +79,16 @@ def sample_letter(template: str = "formal_demand", language: str = "zh-CN", deli
         recipient = Recipient(name=name, address_lines=(f"{rng.randint(10, 9999)} {_STREETS[seq % len(_STREETS)]}",)
                               + ((f"Apt {rng.randint(1, 40)}",) if seq % 2 else ()),
                               city=city, region=state, postal_code=postal, country="US")
-        payment = PaymentInstructions(bank_name="Industrial and Commercial Bank of China, Shanghai Branch",
-                                      account_name="Example Consumer Finance Co., Ltd.",
-                                      account_number="1001 2345 6789 0123 456", reference=loan_id,
-                                      online="www.example-finance.cn/pay")
         hours = "Monday to Friday 09:00–18:00"
+    # sender and account: the packaged policy's lender, as a night's letters get them
+    from pipelines.lender import packaged_lender
+
+    lender = packaged_lender()
+    currency = "CNY"
+    bank = lender.payment(currency, language)
+    payment = PaymentInstructions(bank_name=bank.bank_name, account_name=bank.account_name,
+                                  account_number=bank.account_number, reference=loan_id, online=lender.payment_url,
+                                  swift=bank.swift)
     validation = None
     if template == "validation_notice":
         base = sum((i.outstanding for i in items), Decimal("0")) + _money(rng, 1000, 8000)
@@ -100,8 +103,9 @@ def sample_letter(template: str = "formal_demand", language: str = "zh-CN", deli
     return Letter(
         letter_id=f"L{as_of:%Y%m%d}-{seq:07d}", loan_id=loan_id, customer_id=customer_id, template=template,
         language=language, delivery=delivery, recipient=recipient, letter_date=as_of,
-        reference=f"COL/{as_of:%Y%m%d}/{seq:07d}", currency="CNY", arrears=tuple(items), dpd=dpd,
-        payment=payment, contact_hours=hours, validation=validation)
+        reference=f"COL/{as_of:%Y%m%d}/{seq:07d}", currency=currency, arrears=tuple(items), dpd=dpd,
+        payment=payment, contact_hours=hours, validation=validation,
+        sender=Sender(**lender.letter_sender(language, recipient.country)))
 
 
 def sample_letters(n: int, seed: int = 7, as_of: date = AS_OF, mix: bool = True) -> list[Letter]:

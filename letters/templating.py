@@ -15,9 +15,10 @@ import yaml
 from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
-from letters.model import ArrearsItem, Letter, PaymentInstructions, Recipient, ValidationDetails
+from letters.address import postal_formats
+from letters.model import ArrearsItem, Letter, PaymentInstructions, Recipient, Sender, ValidationDetails
 
-_PLAIN_TYPES = frozenset({Letter, Recipient, ArrearsItem, PaymentInstructions, ValidationDetails})
+_PLAIN_TYPES = frozenset({Letter, Recipient, ArrearsItem, PaymentInstructions, ValidationDetails, Sender})
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
@@ -112,7 +113,7 @@ class Templates:
         )
         self.env.filters.update(money=_money, amount=_amount, date=_date, country=_country, add_days=_add_days)
         locale_cfg = load_yaml(self.directory, "locale.yaml")
-        self.sender = load_yaml(self.directory, "sender.yaml")
+        self.postal = postal_formats(str(self.directory))
         self.locales = {lang: Locale(locale_cfg, lang) for lang in locale_cfg if lang != "minor_units"}
         self._compiled: dict[tuple[str, str], object] = {}
 
@@ -124,9 +125,11 @@ class Templates:
         return t
 
     def render(self, letter, recipient) -> str:
+        """The letter's markup. `sender` is the letter's own (the policy's lender identity);
+        `address` the recipient block in the destination country's postal format."""
         t = self.template(letter.template, letter.language)
-        return t.render(letter=letter, to=recipient, sender=self.sender[letter.language],
-                        locale=self.locales[letter.language])
+        return t.render(letter=letter, to=recipient, sender=letter.sender, locale=self.locales[letter.language],
+                        address=self.postal.block(recipient, letter.sender.country))
 
 
 @pass_context
@@ -150,5 +153,5 @@ def _country(ctx, code: str) -> str:
 
 
 def _add_days(value: date, days: int) -> date:
-    """`{{ letter.letter_date|add_days(14) }}`: a deadline counted from the letter date."""
+    """`{{ letter.mailed_on|add_days(14) }}`: a deadline counted from the mailing date."""
     return value + timedelta(days=int(days))

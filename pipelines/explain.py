@@ -105,8 +105,13 @@ def _quarantined_payments(con: duckdb.DuckDBPyConnection, loan_id: str) -> list[
         return []
 
 
-def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None = None) -> str:
-    """The explanation as text; LookupError when the warehouse or the loan's data is missing."""
+def explain_data(loan_id: str, as_of: date, warehouse: Path, known_on_date: bool = False) -> dict:
+    """What the explanation is made of, as rows (also the evidence pack's schedule and ledger):
+    loan (int_loan_delinquency), schedule (allocation per installment), payments (effects, with
+    `status` on the date), quarantined payments, and what the marts recorded that night; the
+    column names of schedule and payments. `known_on_date`: only payments delivered by `as_of`
+    (what that night knew: the same answer however many nights were loaded since), else also the
+    later ones, shown as not counted."""
     if not warehouse.exists():
         raise LookupError(f"{warehouse}: no warehouse (run the night first, or pass --warehouse)")
     with reader(warehouse) as con:
@@ -121,11 +126,34 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
         schedule = _rows(con, """select * from intermediate.int_installment_allocation
                                  where as_of_date = ? and loan_id = ? order by due_date, installment_no""",
                          [as_of, loan_id])
-        payments = _rows(con, """select * from intermediate.int_payment_effects where loan_id = ?
-                                 order by value_date, delivered_on, payment_id""", [loan_id])
-        quarantined = _quarantined_payments(con, loan_id)
+        known = "and delivered_on <= ?" if known_on_date else ""
+        payments = _rows(con, f"""select * from intermediate.int_payment_effects where loan_id = ? {known}
+                                  order by value_date, delivered_on, payment_id""",
+                         [loan_id, as_of] if known_on_date else [loan_id])
+        quarantined = [p for p in _quarantined_payments(con, loan_id)
+                       if not known_on_date or p["delivered_on"] <= as_of]
+        columns = {name: [d[0] for d in con.execute(f"select * from intermediate.{name} limit 0").description]
+                   for name in ("int_installment_allocation", "int_payment_effects")}
         recorded = _marts_row(con, "loan_delinquency", as_of, loan_id)
         accountability = _marts_row(con, "overdue_accountability", as_of, loan_id)
+    for p in payments:
+        p["status"] = _payment_status(p, as_of)
+    tolerance = schedule[0]["tolerance_amount"] if schedule else None
+    for i in schedule:
+        i["state"] = _installment_state(i, as_of, tolerance)
+    return {"loan": loan, "schedule": schedule, "payments": payments, "quarantined": quarantined,
+            "recorded": recorded, "accountability": accountability,
+            "schedule_columns": columns["int_installment_allocation"] + ["state"],
+            "payment_columns": columns["int_payment_effects"] + ["status"]}
+
+
+def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None = None,
+            known_on_date: bool = False, data: dict | None = None) -> str:
+    """The explanation as text; LookupError when the warehouse or the loan's data is missing.
+    `data`: explain_data's result when the caller has it already."""
+    data = data or explain_data(loan_id, as_of, warehouse, known_on_date)
+    loan, schedule, payments, quarantined = data["loan"], data["schedule"], data["payments"], data["quarantined"]
+    recorded, accountability = data["recorded"], data["accountability"]
 
     out: list[str] = []
     currency = loan["currency"] or ""
@@ -143,7 +171,7 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
             ["no", "due date", "due", "fee", "interest", "principal", "paid", "fee pd", "int pd", "prin pd", "unpaid", "state"],
             [[i["installment_no"], i["due_date"], i["amount_due"], i["fee_due"], i["interest_due"], i["principal_due"],
               i["paid_amount"], i["fee_paid"], i["interest_paid"], i["principal_paid"], i["unpaid_amount"],
-              _installment_state(i, as_of, tolerance)] for i in schedule])
+              i["state"]] for i in schedule])
     else:
         out.append(f"  (no installment in the {as_of} snapshot: DPD 0, principal amount outstanding)")
 
@@ -152,7 +180,7 @@ def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None
     if payments or quarantined:
         out += _table(["payment", "value date", "delivered", "amount", "channel", "on " + str(as_of)],
                       [[p["payment_id"], p["value_date"], p["delivered_on"], p["amount"], p["channel"],
-                        _payment_status(p, as_of)] for p in payments]
+                        p["status"]] for p in payments]
                       + [[p["payment_id"], p["value_date"], p["delivered_on"], p["amount"], p["channel"],
                           f"never counts (quarantined: {p['reason']})"] for p in quarantined])
     else:

@@ -17,6 +17,7 @@ from pipelines import reporting, transform
 from pipelines.contact.letters import letters_writer
 from pipelines.contact.outbox import contact_writers
 from pipelines.errors import ExtractMissing, NotDelivered
+from pipelines.evidence import evidence_writer
 from pipelines.ingest import ingest
 from pipelines.landing import manifest_path, newest_delivered
 from pipelines.policy import load_policy
@@ -104,6 +105,7 @@ def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
     summary = delinquency_summary(as_of, paths)
     writers = contact_writers(paths.warehouse, as_of, paths.policy)  # sms, e-mail, calls, skip trace, referrals
     writers.append(letters_writer(paths.warehouse, as_of, paths.policy))  # letters/<batch>.pdf + manifests
+    writers.append(evidence_writer(paths.warehouse, as_of, paths.out, paths.policy))  # evidence/<loan>.zip
     writers.append(steward_report_writer(as_of, paths))               # data_quality_report.html
     writers += reporting.writers(as_of, paths, run_id)                # kpi_report.html, kpi_tables.xlsx
     batch = publish(paths.out, as_of, run_id, policy.version, writers=writers, summary=summary)

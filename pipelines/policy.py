@@ -60,6 +60,7 @@ class Policy:
     version: str                      # first 12 hex digits of the file's sha256
     delinquency: DelinquencyPolicy
     document: dict[str, Any] = field(repr=False)  # the whole file, for the owners of other sections
+    lender: Any = None                # pipelines.lender.LenderIdentity: who writes, texts and e-mails
 
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
@@ -67,7 +68,7 @@ class Policy:
 
         d = self.delinquency
         return {
-            **parse_contact(self.document.get("contact"), self.path).dbt_vars(),
+            **parse_contact(self.document.get("contact"), self.path, self.lender).dbt_vars(),
             "policy_version": self.version,
             "delinquency_tolerance_amount": str(d.tolerance_amount),
             "delinquency_minimum_days": d.minimum_days,
@@ -219,6 +220,8 @@ def _delinquency(check: PolicyChecker, value: Any) -> DelinquencyPolicy:
 
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
+    from pipelines.lender import validate as validate_lender  # it builds on PolicyChecker above
+
     path = Path(path)
     check = PolicyChecker(path)
     try:
@@ -240,4 +243,5 @@ def load_policy(path: str | Path) -> Policy:
         version=hashlib.sha256(raw).hexdigest()[:12],
         delinquency=_delinquency(check, document["delinquency"]),
         document=document,
+        lender=validate_lender(document.get("lender"), path),  # pipelines/lender.py
     )

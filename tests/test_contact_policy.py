@@ -11,18 +11,21 @@ from jinja2.exceptions import SecurityError
 
 from pipelines.contact.outbox import local_iso, neutralise
 from pipelines.contact.policy import DEFAULTS, contact_dbt_vars, load_contact_policy, parse_contact
-from pipelines.contact.render import DEFAULT_TEMPLATES, Lender, Renderer, message_context
+from pipelines.contact.render import DEFAULT_TEMPLATES, Renderer, message_context
 from pipelines.contact.sms import segments
 from pipelines.errors import PolicyError
+from pipelines.lender import packaged_lender
 from pipelines.policy import load_policy
 from pipelines.settings import DEFAULT_POLICY
 
-LENDER = Lender({"zh-CN": "示例金融", "en": "Example Finance"}, "95000", "pay.example.com")
+LENDER = packaged_lender()
 
 
-def _policy(tmp_path: Path, contact) -> Path:
+def _policy(tmp_path: Path, contact, lender_change=None) -> Path:
     document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
     document["contact"] = contact
+    if lender_change is not None:
+        lender_change(document["lender"])
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return path
@@ -75,13 +78,14 @@ def test_a_policy_without_contact_section_gets_the_strict_defaults(tmp_path):
     (lambda c: c["stages"]["early"]["challenger"].update(share="1.5"), "contact.stages.early.challenger.share",
      "above 1"),
     (lambda c: c["stages"]["late"]["actions"][4].pop("on_dpd"), "contact.stages.late.actions[4].on_dpd", "one-off"),
-    (lambda c: c["lender"]["name"].pop("en"), "contact.lender.name.en", "missing"),
     (lambda c: c["calendar"].update(holidays=["2026-10-01", "1 October"]), "contact.calendar.holidays[1]",
      "not a date"),
     (lambda c: c["calendar"].update(holidays=["2026-10-10"], workdays=["2026-10-10"]), "contact.calendar",
      "both a holiday and a workday"),
-    (lambda c: c["lender"].update(name={"zh-CN": "一个名字非常非常非常非常非常非常长的消费金融有限责任公司", "en": "X"}),
-     "contact.promise.escalation_sms_template", "segments"),
+    (lambda c: c.update(address_required={"default": ["full_name"], "by_country": {"Hong Kong": ["full_name"]}}),
+     "contact.address_required.by_country.Hong Kong", "ISO 3166-1"),
+    (lambda c: c.update(address_required={"by_country": {}}), "contact.address_required.default", "missing"),
+    (lambda c: c["letters"].update(mailing_lag_days=-1), "contact.letters.mailing_lag_days", "below 0"),
 ])
 def test_bad_contact_policy_is_one_line_naming_file_and_key(tmp_path, change, key, words):
     contact = json.loads(json.dumps(DEFAULTS))
@@ -93,11 +97,46 @@ def test_bad_contact_policy_is_one_line_naming_file_and_key(tmp_path, change, ke
     assert message.startswith(f"{path}: {key}: ") and words in message and "\n" not in message
 
 
+LONG_NAME = "一个名字非常非常非常非常非常非常长的消费金融有限责任公司"
+
+
+def _without_language(lender: dict, language: str) -> None:
+    """A lender that speaks one language less, consistently in every per-language mapping."""
+    for value in [lender[k] for k in ("name", "legal_name", "address", "return_address", "department", "licence")] \
+            + list(lender["payment"].values()) + list(lender["opt_out"].values()):
+        value.pop(language)
+
+
+@pytest.mark.parametrize("change, key, words", [
+    (lambda x: _without_language(x, "en"), "lender.name.en", "missing"),   # contact.languages has en
+    (lambda x: x["name"].update({"zh-CN": LONG_NAME}), "contact.promise.escalation_sms_template", "segments"),
+])
+def test_lender_the_contact_policy_cannot_use_is_one_line(tmp_path, change, key, words):
+    path = _policy(tmp_path, json.loads(json.dumps(DEFAULTS)), lender_change=change)
+    with pytest.raises(PolicyError) as error:
+        load_contact_policy(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: {key}: ") and words in message and "\n" not in message
+
+
 def test_more_segments_allowed_lets_a_longer_sender_through(tmp_path):
     contact = json.loads(json.dumps(DEFAULTS))
-    contact["lender"]["name"]["zh-CN"] = "一个名字非常非常非常非常非常非常长的消费金融有限责任公司"
     contact["limits"]["sms_max_segments"] = 2
-    assert load_contact_policy(_policy(tmp_path, contact)).limits["sms_max_segments"] == 2
+    path = _policy(tmp_path, contact, lender_change=lambda x: x["name"].update({"zh-CN": LONG_NAME}))
+    assert load_contact_policy(path).limits["sms_max_segments"] == 2
+
+
+def test_a_template_without_the_opt_out_wording_is_refused(tmp_path):
+    import shutil
+
+    shutil.copytree(DEFAULT_TEMPLATES, tmp_path / "templates")
+    (tmp_path / "templates" / "sms" / "early_reminder.en.txt.j2").write_text(
+        "{{ lender_name }}: {{ amount }} {{ currency }} overdue. Call {{ service_phone }}", encoding="utf-8")
+    contact = json.loads(json.dumps(DEFAULTS))
+    contact["templates_dir"] = "templates"
+    path = _policy(tmp_path, contact)
+    with pytest.raises(PolicyError, match="does not print the opt-out wording 'Reply STOP to opt out'"):
+        load_contact_policy(path)
 
 
 @pytest.mark.parametrize("text, encoding, count", [
@@ -135,7 +174,8 @@ def _all_templates() -> list[tuple[str, str, str]]:
 def test_every_template_renders_politely_and_fits(channel, template, language):
     renderer = Renderer()
     context = message_context(loan_id="LN-000123456789", customer_name="<b>Tom & Jerry</b>", amount="9999999.99",
-                              currency="CNY", due_date="2026-03-10", dpd=9999, language=language, lender=LENDER)
+                              currency="CNY", due_date="2026-03-10", dpd=9999, language=language, lender=LENDER,
+                              country="CN", message_id="m1")
     if channel == "sms":
         texts = [renderer.sms(template, language, context)]
         assert segments(texts[0]).count == 1
@@ -148,6 +188,17 @@ def test_every_template_renders_politely_and_fits(channel, template, language):
         assert "<b>Tom & Jerry</b>" in text                                           # plain text is not
     joined = " ".join(texts)
     assert "9,999,999.99" in joined and "95000" in joined
+    # opt-out wording in the message's language (every SMS; every e-mail's text and html)
+    wording = {"sms": {"zh-CN": "回T退订", "en": "Reply STOP to opt out"},
+               "email": {"zh-CN": "如不希望再收到此类邮件，请退订", "en": "To stop these e-mails, unsubscribe"}}
+    assert all(wording[channel][language] in t for t in texts[-2:])
+    # abroad (a US number): the hotline dialable from there, never the Chinese short number
+    abroad = dict(context, **message_context(
+        loan_id="LN-000123456789", customer_name="x", amount="1", currency="USD", due_date="2026-03-10", dpd=1,
+        language=language, lender=LENDER, country="US", message_id="m1"))
+    rendered = renderer.sms(template, language, abroad) if channel == "sms" else " ".join(
+        renderer.email(template, language, abroad))
+    assert "95000" not in rendered and "+86 21 6000 0000" in rendered
     # polite, never threatening (FDCPA 1692d, CBA/NIFA guidelines)
     assert not re.search(r"arrest|police|jail|prison|shame|警察|拘留|坐牢|曝光|通讯录|家人|单位", joined, re.I)
 
@@ -157,7 +208,7 @@ def test_templates_run_sandboxed(tmp_path):
     (tmp_path / "sms" / "evil.zh-CN.txt.j2").write_text("{{ loan_id.__class__.__mro__ }}", encoding="utf-8")
     renderer = Renderer(tmp_path)
     context = message_context(loan_id="L1", customer_name="", amount="1", currency="CNY", due_date="2026-03-10",
-                              dpd=1, language="zh-CN", lender=LENDER)
+                              dpd=1, language="zh-CN", lender=LENDER, country="CN", message_id="m1")
     with pytest.raises(SecurityError):
         renderer.sms("evil", "zh-CN", context)
 

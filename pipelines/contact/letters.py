@@ -13,9 +13,15 @@ address_line1, address_line2, city, region, postal_code, country) and `arrears`:
 overdue installments (installment_no, due_date, principal_due, interest_due, fee_due, paid_amount)
 from the same allocation the DPD comes from (intermediate.int_installment_allocation on D).
 
-Only letters whose address is complete per policy contact.address_required are scheduled; the others
-are withheld in contact_log (unreachable:no_address), so the engine's own address check should find
-nothing to refuse.
+Only letters whose address is complete per policy contact.address_required (per destination
+country: Hong Kong has no postcodes) are scheduled; the others are withheld in contact_log
+(unreachable:no_address), so the engine's own address check should find nothing to refuse.
+
+The sender printed (legal name, address, hotline for the destination country) and the account to pay
+into (for the loan's currency, described in the letter's language) come from the policy's `lender:`
+section; a currency the lender has no account for is refused by the engine, never printed with
+another currency's details. Letters are mailed `contact.letters.mailing_lag_days` business days after
+D (`ContactPolicy.mailing_date`); their deadlines count from that day.
 """
 from __future__ import annotations
 
@@ -69,16 +75,19 @@ def letter_rows(warehouse: Path, as_of: date, registered: tuple[str, ...] = ()) 
 
 def letters_for_day(warehouse: Path, as_of: date, policy: ContactPolicy | Path) -> list:
     """The letters scheduled on `as_of` as `letters.Letter` objects, ready for the engine."""
-    from letters.model import ArrearsItem, Letter, PaymentInstructions, Recipient, ValidationDetails
+    from letters.model import ArrearsItem, Letter, PaymentInstructions, Recipient, Sender, ValidationDetails
 
     if not isinstance(policy, ContactPolicy):
         policy = load_contact_policy(policy)
     conf = policy.letters
-    bank = conf["bank"]
+    lender = policy.lender
+    mailed = policy.mailing_date(as_of)
     out = []
     for row in letter_rows(warehouse, as_of, conf["registered"]):
         language = row["language"]
-        creditor = policy.lender["names"].get(language) or next(iter(policy.lender["names"].values()))
+        country = (row["country"] or "").strip().upper()
+        creditor = lender.legal_name(language)
+        bank = lender.payment(row["currency"] or "", language)
         items = tuple(ArrearsItem(installment=a["installment_no"], due_date=a["due_date"],
                                   principal=a["principal_due"], interest=a["interest_due"], fee=a["fee_due"],
                                   paid=a["paid_amount"]) for a in row["arrears"])
@@ -94,13 +103,15 @@ def letters_for_day(warehouse: Path, as_of: date, policy: ContactPolicy | Path) 
             template=row["template"], language=language, delivery=row["delivery"],
             recipient=Recipient(name=row["full_name"] or "", address_lines=tuple(
                 x for x in (row["address_line1"], row["address_line2"]) if x), city=row["city"] or "",
-                postal_code=row["postal_code"] or "", country=row["country"] or "", region=row["region"] or ""),
+                postal_code=row["postal_code"] or "", country=row["country"] or "", region=row["region"] or "",
+                postcode_required="postal_code" in policy.address_fields(country)),
             letter_date=as_of, reference=row["loan_id"], currency=row["currency"] or "", arrears=items,
             dpd=row["dpd"],
-            payment=PaymentInstructions(bank_name=bank["bank_name"], account_name=bank["account_name"],
-                                        account_number=bank["account_number"], reference=row["loan_id"],
-                                        online=policy.lender["payment_url"]),
+            payment=None if bank is None else PaymentInstructions(
+                bank_name=bank.bank_name, account_name=bank.account_name, account_number=bank.account_number,
+                reference=row["loan_id"], online=lender.payment_url, swift=bank.swift),
             contact_hours=conf["contact_hours"].get(language, ""), validation=validation,
+            sender=Sender(**lender.letter_sender(language, country)), mailing_date=mailed,
         ))
     return out
 

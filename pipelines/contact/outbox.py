@@ -1,13 +1,18 @@
 """The night's contact files for operations, from marts.contact_log (publish writers).
 
-    sms.csv        message_id, loan_id, customer_id, phone, send_after, send_before, template, language, text
-    emails.jsonl   message_id, loan_id, customer_id, to, subject, text, html, send_after, send_before
+    sms.csv        message_id, loan_id, customer_id, phone, send_after, send_before, template, language, text,
+                   + sender (the lender's sender id for the phone number's country)
+    emails.jsonl   message_id, loan_id, customer_id, to, subject, text, html, send_after, send_before,
+                   + from, reply_to, list_unsubscribe, list_unsubscribe_post (RFC 2369 / RFC 8058)
     call_list.csv  loan_id, customer_id, agent_id, phone, call_after, call_before, priority, reason,
                    + max_attempts, language, dpd, overdue_amount, currency, template
     skip_trace.csv overdue loans whose customer cannot be reached (outcome unreachable): what is missing
     referrals.csv  legal referrals and agency placements decided tonight
 
-Deterministic: the rows come from the warehouse in a fixed order, message ids are contact_log's
+Every SMS and e-mail names the lender, its hotline and sender ids from the policy's one `lender:`
+section (pipelines/lender.py): the hotline for the customer's country (an SMS: the phone number's
+country, so a domestic short number never reaches a number abroad) and the opt-out wording in the
+message's language. Deterministic: the rows come from the warehouse in a fixed order, message ids are contact_log's
 action ids (md5 of as-of date, loan, channel, template), times are the allowed window on D+1 shown
 in the customer's zone with its offset; nothing reads the wall clock. Rerunning a date writes the
 same bytes. Spreadsheet safety: text fields that start with = + - @ tab or CR get a leading
@@ -24,16 +29,18 @@ from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from pipelines.contact.policy import ContactPolicy, load_contact_policy
-from pipelines.contact.render import Lender, Renderer, message_context
+from pipelines.contact.render import Renderer, message_context
 from pipelines.contact.sms import segments
 from pipelines.errors import BatchBlocked
+from pipelines.lender import phone_country
 from pipelines.warehouse import reader
 
 FileWriter = Callable[[Path], dict[str, int]]
 
 SMS_COLUMNS = ("message_id", "loan_id", "customer_id", "phone", "send_after", "send_before", "template", "language",
-               "text")
-EMAIL_KEYS = ("message_id", "loan_id", "customer_id", "to", "subject", "text", "html", "send_after", "send_before")
+               "text", "sender")
+EMAIL_KEYS = ("message_id", "loan_id", "customer_id", "to", "subject", "text", "html", "send_after", "send_before",
+              "from", "reply_to", "list_unsubscribe", "list_unsubscribe_post")
 CALL_COLUMNS = ("loan_id", "customer_id", "agent_id", "phone", "call_after", "call_before", "priority", "reason",
                 "max_attempts", "language", "dpd", "overdue_amount", "currency", "template")
 SKIP_TRACE_COLUMNS = ("loan_id", "customer_id", "full_name", "missing", "phone_as_delivered", "email_as_delivered",
@@ -80,7 +87,7 @@ def _fetch(warehouse: Path, sql: str, params: list) -> list[dict]:
 MESSAGES_SQL = """
     select c.action_id, c.loan_id, c.customer_id, c.channel, c.template, c.language, c.destination,
            c.scheduled_after, c.scheduled_before, c.display_zone, c.dpd, c.episode_start, c.overdue_amount,
-           c.currency, r.full_name
+           c.currency, r.full_name, r.country
     from marts.contact_log c
     left join intermediate.int_contact__recipients r on r.customer_id = c.customer_id
     where c.as_of_date = ? and c.status = 'scheduled' and c.channel = ?
@@ -96,7 +103,7 @@ class ContactOutbox:
         self.as_of = as_of
         self.policy = policy
         self.renderer = Renderer(policy.templates_dir)
-        self.lender = Lender(**policy.lender)
+        self.lender = policy.lender
 
     @classmethod
     def from_policy_file(cls, warehouse: Path, as_of: date, policy_path: Path) -> "ContactOutbox":
@@ -106,11 +113,11 @@ class ContactOutbox:
         return [self.write_sms, self.write_emails, self.write_call_list, self.write_skip_trace,
                 self.write_referrals]
 
-    def _context(self, row: dict) -> dict:
+    def _context(self, row: dict, country: str | None) -> dict:
         return message_context(
             loan_id=row["loan_id"], customer_name=row.get("full_name"), amount=row["overdue_amount"],
             currency=row["currency"] or "", due_date=row["episode_start"], dpd=row["dpd"],
-            language=row["language"], lender=self.lender,
+            language=row["language"], lender=self.lender, country=country, message_id=row["action_id"],
         )
 
     def write_sms(self, folder: Path) -> dict[str, int]:
@@ -118,7 +125,8 @@ class ContactOutbox:
 
         def rows():
             for row in _fetch(self.warehouse, MESSAGES_SQL, [self.as_of, "sms"]):
-                text = self.renderer.sms(row["template"], row["language"], self._context(row))
+                country = phone_country(row["destination"])  # the number's country, not the address's
+                text = self.renderer.sms(row["template"], row["language"], self._context(row, country))
                 parts = segments(text)
                 if parts.count > limit:  # the policy check and contact_log's guard make this a bug
                     raise BatchBlocked(f"sms.csv: message {row['action_id']} ({row['template']}, {row['language']}) "
@@ -127,18 +135,24 @@ class ContactOutbox:
                        "phone": row["destination"],
                        "send_after": local_iso(row["scheduled_after"], row["display_zone"]),
                        "send_before": local_iso(row["scheduled_before"], row["display_zone"]),
-                       "template": row["template"], "language": row["language"], "text": text}
+                       "template": row["template"], "language": row["language"], "text": text,
+                       "sender": self.lender.contacts(country).sms_sender}
 
         return {"sms.csv": _csv(folder / "sms.csv", SMS_COLUMNS, rows(), raw=("phone",))}
 
     def write_emails(self, folder: Path) -> dict[str, int]:
         lines = []
         for row in _fetch(self.warehouse, MESSAGES_SQL, [self.as_of, "email"]):
-            subject, text, html = self.renderer.email(row["template"], row["language"], self._context(row))
+            subject, text, html = self.renderer.email(row["template"], row["language"],
+                                                      self._context(row, row["country"]))
+            contacts = self.lender.contacts(row["country"])
             record = {"message_id": row["action_id"], "loan_id": row["loan_id"], "customer_id": row["customer_id"],
                       "to": row["destination"], "subject": neutralise(subject), "text": neutralise(text), "html": html,
                       "send_after": local_iso(row["scheduled_after"], row["display_zone"]),
-                      "send_before": local_iso(row["scheduled_before"], row["display_zone"])}
+                      "send_before": local_iso(row["scheduled_before"], row["display_zone"]),
+                      "from": contacts.email_from, "reply_to": contacts.reply_to,
+                      "list_unsubscribe": self.lender.list_unsubscribe(row["action_id"]),
+                      "list_unsubscribe_post": "List-Unsubscribe=One-Click" if self.lender.unsubscribe_url else ""}
             lines.append(json.dumps({k: record[k] for k in EMAIL_KEYS}, ensure_ascii=False))
         (folder / "emails.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         return {"emails.jsonl": len(lines)}

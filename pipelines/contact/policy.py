@@ -18,7 +18,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from pipelines.errors import PolicyError
+from pipelines.lender import COUNTRY, LANGUAGE, LenderIdentity, lender_from_document, packaged_lender
 from pipelines.policy import PolicyChecker
 
 CHANNELS = ("sms", "email", "call", "letter", "legal_referral", "agency_placement")
@@ -38,8 +39,6 @@ BLOCKABLE_FLAGS = ("dispute", "bankruptcy", "deceased", "cease_contact", "legal_
 CUSTOMER_FIELDS = ("full_name", "address_line1", "address_line2", "city", "region", "postal_code", "country")
 PRIORITIES = ("overdue_amount_x_dpd", "overdue_amount", "dpd")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 # The worst case a short message must still fit in, checked when the policy is loaded: an SMS for a
 # larger amount or DPD is withheld (reason template:sms_too_long), never split or truncated.
@@ -98,9 +97,13 @@ DEFAULT_STAGES: dict[str, dict] = {
     },
 }
 
+# Countries without postal codes (UPU; Google's address data): a letter there needs none.
+NO_POSTCODE = ["AE", "AG", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI", "CK", "CM",
+               "CW", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "KI", "KM", "KN", "KP", "ML",
+               "MO", "MR", "MW", "NR", "NU", "QA", "RW", "SB", "SC", "SL", "SR", "ST", "SX", "SY", "TD", "TG", "TK",
+               "TL", "TO", "TV", "UG", "VU", "YE", "ZW"]
+
 DEFAULTS: dict[str, Any] = {
-    "lender": {"name": {"zh-CN": "示例金融", "en": "Example Finance"}, "service_phone": "95000",
-               "payment_url": "pay.example.com"},
     "languages": ["zh-CN", "en"],
     "templates_dir": None,
     "window": {"start": "08:00", "end": "21:00", "by_country": {}},
@@ -113,12 +116,18 @@ DEFAULTS: dict[str, Any] = {
                 "escalation_sms_template": "broken_promise"},
     "priority": "overdue_amount_x_dpd",
     "channel_fallback": {"sms": "email", "email": "sms"},
-    "address_required": ["full_name", "address_line1", "city", "postal_code", "country"],
+    "address_required": {
+        "default": ["full_name", "address_line1", "city", "postal_code", "country"],
+        "without_postcode": NO_POSTCODE,
+        "by_country": {"HK": ["full_name", "address_line1", "country"], "MO": ["full_name", "address_line1", "country"],
+                       "SG": ["full_name", "address_line1", "postal_code", "country"],
+                       "IE": ["full_name", "address_line1", "city", "country"]},
+    },
     "stages": DEFAULT_STAGES,
     "letters": {
         "registered": ["formal_demand", "final_demand", "validation_notice"],
         "contact_hours": {"zh-CN": "每日 08:00-21:00", "en": "daily 08:00-21:00"},
-        "bank": {"bank_name": "示例银行", "account_name": "示例金融有限公司", "account_number": "6222000000000000"},
+        "mailing_lag_days": 2,
     },
 }
 
@@ -142,7 +151,7 @@ class Action:
 @dataclass(frozen=True)
 class ContactPolicy:
     path: Path
-    lender: dict
+    lender: LenderIdentity
     languages: tuple[str, ...]
     templates_dir: Path
     window: tuple[int, int]                         # minutes after local midnight: [start, end)
@@ -153,12 +162,40 @@ class ContactPolicy:
     blocks: tuple[str, ...]
     promise: dict
     priority: str
-    address_required: tuple[str, ...]
+    address_required: dict[str, tuple[str, ...]]   # "default" and ISO country codes -> required fields
     actions: tuple[Action, ...]
     challengers: dict[str, dict] = field(default_factory=dict)  # stage -> {share, salt}
-    letters: dict = field(default_factory=dict)  # registered templates, contact hours, bank account
+    letters: dict = field(default_factory=dict)  # registered templates, contact hours, mailing lag
     channel_fallback: dict = field(default_factory=dict)  # sms <-> email when the customer lacks one
     calendar: dict = field(default_factory=lambda: {"holidays": (), "workdays": ()})  # ISO dates, sorted
+
+    def address_fields(self, country: str | None) -> tuple[str, ...]:
+        """The customer fields a letter to `country` needs (the SQL applies the same rule)."""
+        return self.address_required.get((country or "").strip().upper(), self.address_required["default"])
+
+    def is_business_day(self, day: date) -> bool:
+        """Monday-Friday minus the calendar's holidays, plus its workdays (weekend days worked in lieu)."""
+        iso = day.isoformat()
+        if iso in self.calendar["workdays"]:
+            return True
+        return day.weekday() < 5 and iso not in self.calendar["holidays"]
+
+    def next_business_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.is_business_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def mailing_date(self, as_of: date) -> date:
+        """The day the letters of night `as_of` are handed to the post: `letters.mailing_lag_days`
+        business days after the business date (a lag of 0: the business date itself, or the next
+        business day when it is none)."""
+        day = as_of
+        for _ in range(self.letters["mailing_lag_days"]):
+            day = self.next_business_day(day)
+        if not self.is_business_day(day):
+            day = self.next_business_day(day)
+        return day
 
     def fallback(self, channel: str, template: str) -> str | None:
         """The channel a message goes by when the customer has no usable address for `channel`:
@@ -186,7 +223,7 @@ class ContactPolicy:
             "promise": {**{k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.promise.items()},
                         "escalation_sms_fallback": self.fallback("sms", self.promise["escalation_sms_template"])},
             "priority": self.priority,
-            "address_required": list(self.address_required),
+            "address_required": {k: list(v) for k, v in sorted(self.address_required.items())},
             "sms_max_amount": str(SMS_WORST_AMOUNT),
             "sms_max_dpd": SMS_WORST_DPD,
             "challengers": {s: {"share_per_65536": c["share_per_65536"], "salt": c["salt"], "share": str(c["share"])}
@@ -219,6 +256,30 @@ def _calendar(check: PolicyChecker, value: Any) -> dict[str, tuple[str, ...]]:
     if both:
         raise check.fail("contact.calendar", f"{min(both)} is both a holiday and a workday")
     return days
+
+
+def _address_required(check: PolicyChecker, value: Any) -> dict[str, tuple[str, ...]]:
+    """Customer fields a letter's address needs, per destination country: {"default": [...],
+    "<ISO>": [...]} from the policy's default, without_postcode (the default minus postal_code) and
+    by_country (a rule of its own); a plain list is the rule for every country."""
+    key = "contact.address_required"
+    if isinstance(value, list):
+        value = {"default": value}
+    section = check.mapping(value, key, ("default", "without_postcode", "by_country"), ("default",))
+
+    def fields(items: Any, where: str) -> tuple[str, ...]:
+        return tuple(check.choice(f, f"{where}[{i}]", CUSTOMER_FIELDS) for i, f in enumerate(check.items(items, where)))
+
+    def country(code: Any, where: str) -> str:
+        return check.text(code, where, COUNTRY, "an ISO 3166-1 alpha-2 code")
+
+    rules = {"default": fields(section["default"], f"{key}.default")}
+    for i, code in enumerate(check.items(section.get("without_postcode") or [], f"{key}.without_postcode")):
+        rules[country(code, f"{key}.without_postcode[{i}]")] = tuple(f for f in rules["default"] if f != "postal_code")
+    by_country = section.get("by_country") or {}
+    for code, items in check.mapping(by_country, f"{key}.by_country", tuple(by_country)).items():
+        rules[country(code, f"{key}.by_country.{code}")] = fields(items, f"{key}.by_country.{code}")
+    return rules
 
 
 def _window(check: PolicyChecker, value: Any, key: str) -> tuple[int, int]:
@@ -265,11 +326,13 @@ def _actions(check: PolicyChecker, value: Any, key: str, stage: str, variant: st
 
 
 def _check_templates(check: PolicyChecker, policy_args: dict, actions: list[Action], key_of: dict) -> None:
-    from pipelines.contact.render import Lender, Renderer, message_context
+    from pipelines.contact.render import Renderer, message_context
     from pipelines.contact.sms import segments
 
     renderer = Renderer(policy_args["templates_dir"])
-    lender = Lender(**policy_args["lender"])
+    lender = policy_args["lender"]
+    # the longest hotline the lender gives any country: an SMS must fit with each of them
+    countries = sorted(lender.contacts_by_country, key=lambda c: (-len(lender.contacts(c).hotline), c))
     limit = policy_args["limits"]["sms_max_segments"]
     needed = {(a.channel, a.template): key_of[a] for a in actions if a.channel in MESSAGE_CHANNELS}
     promise = policy_args["promise"]
@@ -280,13 +343,19 @@ def _check_templates(check: PolicyChecker, policy_args: dict, actions: list[Acti
             if missing:
                 raise check.fail(key, f"{channel} template {template!r} has no {language} text "
                                       f"({renderer.templates_dir / missing[0]} is missing)")
-            for currency in SMS_WORST_CURRENCIES:
+            for currency, country in [(c, countries[0]) for c in SMS_WORST_CURRENCIES] + [
+                    (SMS_WORST_CURRENCIES[0], c) for c in countries[1:]]:
                 context = message_context(loan_id="L" + "9" * 19, customer_name="X" * 40, amount=SMS_WORST_AMOUNT,
                                           currency=currency, due_date="2026-12-31", dpd=SMS_WORST_DPD,
-                                          language=language, lender=lender)
+                                          language=language, lender=lender, country=country,
+                                          message_id="f" * 32)
                 try:
                     if channel == "sms":
                         text = renderer.sms(template, language, context)
+                        wording = lender.opt_out_text("sms", language)
+                        if wording not in text:
+                            raise check.fail(key, f"sms template {template!r} ({language}) does not print the opt-out "
+                                                  f"wording {wording!r} (lender.opt_out.sms; use {{{{ opt_out }}}})")
                         parts = segments(text)
                         if parts.count > limit:
                             raise check.fail(key, f"sms template {template!r} ({language}) needs {parts.count} "
@@ -294,7 +363,12 @@ def _check_templates(check: PolicyChecker, policy_args: dict, actions: list[Acti
                                                   f"{currency} ({parts.units} units), limit {limit} "
                                                   "(contact.limits.sms_max_segments)")
                     else:
-                        renderer.email(template, language, context)
+                        wording = lender.opt_out_text("email", language)
+                        for part, text in zip(("subject", "text", "html"), renderer.email(template, language, context)):
+                            if part != "subject" and wording not in text:
+                                raise check.fail(key, f"email template {template!r} ({language}, {part}) does not print "
+                                                      f"the opt-out wording {wording!r} (lender.opt_out.email; use "
+                                                      "{{ email_opt_out }} and {{ unsubscribe_link }})")
                 except PolicyError:
                     raise
                 except Exception as exc:  # a template that does not render is a policy problem
@@ -302,26 +376,22 @@ def _check_templates(check: PolicyChecker, policy_args: dict, actions: list[Acti
                                           f"{type(exc).__name__}: {exc}") from None
 
 
-def parse_contact(section: Any, path: Path) -> ContactPolicy:
-    """Validate the `contact:` mapping (None: all defaults)."""
+def parse_contact(section: Any, path: Path, lender: LenderIdentity | None = None) -> ContactPolicy:
+    """Validate the `contact:` mapping (None: all defaults) with the policy's lender identity
+    (None: the packaged lender): messages print the lender's names, hotlines and opt-out wording."""
     check = PolicyChecker(path)
     section = {} if section is None else section
     check.mapping(section, "contact", TOP_KEYS)
     get = lambda k: section.get(k, DEFAULTS[k])  # noqa: E731
+    lender = packaged_lender() if lender is None else lender
 
-    lender = check.mapping(get("lender"), "contact.lender", ("name", "service_phone", "payment_url"),
-                           ("name", "service_phone", "payment_url"))
-    names = check.mapping(lender["name"], "contact.lender.name", tuple(lender["name"]) if isinstance(lender["name"], dict) else ())
     languages = tuple(check.text(x, f"contact.languages[{i}]", LANGUAGE, "a BCP 47 language tag")
                       for i, x in enumerate(check.items(get("languages"), "contact.languages", allow_empty=False)))
     if len({x.lower() for x in languages}) != len(languages):
         raise check.fail("contact.languages", f"{list(languages)} repeats a language")
     for language in languages:
-        if language not in names:
-            raise check.fail(f"contact.lender.name.{language}", "missing (one name per language in contact.languages)")
-    lender_args = {"names": {k: check.text(v, f"contact.lender.name.{k}") for k, v in names.items()},
-                   "service_phone": check.text(str(lender["service_phone"]), "contact.lender.service_phone"),
-                   "payment_url": check.text(lender["payment_url"], "contact.lender.payment_url")}
+        if language not in lender.names:
+            raise check.fail(f"lender.name.{language}", "missing (the lender speaks every language in contact.languages)")
 
     templates_dir = get("templates_dir")
     if templates_dir is None:
@@ -382,8 +452,7 @@ def parse_contact(section: Any, path: Path) -> ContactPolicy:
         if other is not None:
             fallback[channel] = check.choice(other, f"contact.channel_fallback.{channel}",
                                              tuple(c for c in MESSAGE_CHANNELS if c != channel))
-    address = tuple(check.choice(f, f"contact.address_required[{i}]", CUSTOMER_FIELDS)
-                    for i, f in enumerate(check.items(get("address_required"), "contact.address_required")))
+    address = _address_required(check, get("address_required"))
 
     stages_raw = check.mapping(get("stages"), "contact.stages", STAGES)
     actions: list[Action] = []
@@ -413,16 +482,15 @@ def parse_contact(section: Any, path: Path) -> ContactPolicy:
     hours_raw = letters_raw.get("contact_hours", DEFAULTS["letters"]["contact_hours"])
     hours = {k: check.text(v, f"contact.letters.contact_hours.{k}") for k, v in
              check.mapping(hours_raw, "contact.letters.contact_hours", languages).items()}
-    bank_raw = check.mapping(letters_raw.get("bank", DEFAULTS["letters"]["bank"]), "contact.letters.bank",
-                             ("bank_name", "account_name", "account_number"), ("bank_name", "account_name", "account_number"))
-    bank = {k: check.text(str(v), f"contact.letters.bank.{k}") for k, v in bank_raw.items()}
-    _check_templates(check, {"templates_dir": templates_dir, "lender": lender_args, "limits": limits,
+    lag = check.integer(letters_raw.get("mailing_lag_days", DEFAULTS["letters"]["mailing_lag_days"]),
+                        "contact.letters.mailing_lag_days", 0, 30)
+    _check_templates(check, {"templates_dir": templates_dir, "lender": lender, "limits": limits,
                              "languages": languages, "promise": promise}, actions, key_of)
     return ContactPolicy(
-        path=path, lender=lender_args, languages=languages, templates_dir=templates_dir, window=window,
+        path=path, lender=lender, languages=languages, templates_dir=templates_dir, window=window,
         windows_by_country=by_country, timezones_by_region=regions, unknown_timezone=unknown, limits=limits,
         blocks=blocks, promise=promise, priority=priority, address_required=address, actions=tuple(actions),
-        challengers=challengers, letters={"registered": registered, "contact_hours": hours, "bank": bank},
+        challengers=challengers, letters={"registered": registered, "contact_hours": hours, "mailing_lag_days": lag},
         channel_fallback=fallback, calendar=calendar,
     )
 
@@ -438,7 +506,7 @@ def load_contact_policy(path: str | Path) -> ContactPolicy:
         raise PolicyError(f"{path}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: the policy must be a mapping of sections (e.g. contact:)")
-    return parse_contact(document.get("contact"), path)
+    return parse_contact(document.get("contact"), path, lender_from_document(document, path))
 
 
 def contact_dbt_vars(path: str | Path) -> dict[str, Any]:

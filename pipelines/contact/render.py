@@ -10,11 +10,11 @@ Templates live in `pipelines/contact/templates/` (or the policy's `templates_dir
 They are rendered by `jinja2.sandbox.SandboxedEnvironment` (a template edited by operations cannot
 reach Python internals), with autoescaping for `.html.j2` only, `StrictUndefined` (a misspelt
 variable fails loudly instead of printing nothing) and no access to anything but the message's
-context: the loan's figures and the lender's contact details from the policy.
+context: the loan's figures and the lender's contact details and opt-out wording from the policy's
+`lender:` section.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -22,6 +22,8 @@ from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
+
+from pipelines.lender import LenderIdentity
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -40,17 +42,13 @@ def currency_label(currency: str, language: str) -> str:
     return CURRENCY_LABELS.get(language, {}).get(currency, f" {currency}" if language == "zh-CN" else currency)
 
 
-@dataclass(frozen=True)
-class Lender:
-    names: dict[str, str]        # language -> lender's name as shown in messages
-    service_phone: str
-    payment_url: str
-
-
 def message_context(*, loan_id: str, customer_name: str | None, amount: Decimal | str, currency: str,
-                    due_date: date | str, dpd: int, language: str, lender: Lender) -> dict:
+                    due_date: date | str, dpd: int, language: str, lender: LenderIdentity, country: str | None,
+                    message_id: str) -> dict:
     """Everything a template may use. The loan is named by its last four characters in SMS
-    (a short message may be read by someone else: no name, no full account number)."""
+    (a short message may be read by someone else: no name, no full account number). The hotline is
+    the one the lender gives for `country` (an SMS: the phone number's country), so a domestic short
+    number never reaches a customer abroad; `opt_out` is the lender's wording for the language."""
     return {
         "loan_id": loan_id,
         "loan_ref": loan_id[-4:],
@@ -60,9 +58,12 @@ def message_context(*, loan_id: str, customer_name: str | None, amount: Decimal 
         "currency_label": currency_label(currency, language),
         "due_date": str(due_date),
         "dpd": int(dpd),
-        "lender_name": lender.names.get(language) or next(iter(lender.names.values())),
-        "service_phone": lender.service_phone,
+        "lender_name": lender.name(language),
+        "service_phone": lender.contacts(country).hotline,
         "payment_url": lender.payment_url,
+        "opt_out": lender.opt_out_text("sms", language),
+        "email_opt_out": lender.opt_out_text("email", language),
+        "unsubscribe_link": lender.unsubscribe_link(message_id),
     }
 
 

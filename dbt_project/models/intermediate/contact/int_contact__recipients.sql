@@ -12,7 +12,14 @@
     {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
 {%- endif -%}
 {%- set languages = cp.get('languages', ['zh-CN']) -%}
-{%- set required = cp.get('address_required', []) -%}
+{#- address_required: {default: [fields], <ISO country>: [fields]}, the destination country's rule -#}
+{%- set required = cp.get('address_required', {}) -%}
+{%- set has_address = namespace(by_country=[]) -%}
+{%- for cc, fields in required.items() | sort -%}
+    {%- set test = namespace(parts=[]) -%}
+    {%- for f in fields -%}{%- set test.parts = test.parts + ["coalesce(trim(" ~ f ~ "), '') <> ''"] -%}{%- endfor -%}
+    {%- set has_address.by_country = has_address.by_country + [(cc, test.parts | join(' and ') or 'true')] -%}
+{%- endfor %}
 {%- set regions = cp.get('timezones_by_region', {}) -%}
 {%- set digits_removed = namespace(expr="substr(phone, 2)") -%}
 {%- for d in range(10) -%}{%- set digits_removed.expr = "replace(" ~ digits_removed.expr ~ ", '" ~ d ~ "', '')" -%}{%- endfor %}
@@ -54,9 +61,12 @@ checked as (
                 and length(email) <= 254
                 then email
         end as usable_email,
-        {% if required -%}
-        {% for f in required %}coalesce(trim({{ f }}), '') <> ''{{ ' and ' if not loop.last }}{% endfor %}
-        {%- else %}true{% endif %} as has_address,
+        case
+            {%- for cc, test in has_address.by_country if cc != 'default' %}
+            when country = '{{ cc }}' then {{ test }}
+            {%- endfor %}
+            else {{ (has_address.by_country | selectattr(0, 'equalto', 'default') | map(attribute=1) | first) or 'true' }}
+        end as has_address,
         case
             {%- for lang in languages %}
             {%- set primary = lang.split('-')[0] | lower %}
