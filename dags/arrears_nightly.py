@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk import Param, PokeReturnValue, TaskGroup, chain, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from pipelines import nightly
+from pipelines.errors import ArrearsError, one_line
 from pipelines.landing import MANIFEST_NAME
 from pipelines.policy import load_policy
 from pipelines.settings import Paths, lender_timezone
@@ -22,8 +24,12 @@ DOC = """
 and loads it (`ingest`), validates,
 corrects and restores it with Great Expectations (`validate`: Data Docs and the steward report beside the
 warehouse in `data_docs/<date>/`), builds the dbt models staging → delinquency → contact → reporting (one task
-each), then runs every data test of the night (`dbt.tests`: a failing test names the model), then publishes the day's files for operations (`publish`, `_batch.json`
-written last).
+each: `dbt build` of the step's models with their data tests, so a failing test, named with its model, stops the
+night before anything is built on its data), then publishes the day's files for operations (`publish`,
+`_batch.json` written last).
+
+**Retries:** only a busy warehouse (another writer) is retried; a blocked batch, a failed model or data test,
+a bad policy or a missing system package fails the task at once with its one-line reason.
 
 **Business date:** the `as_of` param when given (manual runs, reruns, backfills:
 `airflow dags trigger arrears_nightly -c '{"as_of": "2026-11-27"}'`); on a scheduled run, the start of the
@@ -78,26 +84,36 @@ def arrears_nightly():
         """The lender writes _manifest.json last: the extract is complete once it is there."""
         return PokeReturnValue(is_done=(PATHS.landing / night["as_of"] / MANIFEST_NAME).exists())
 
-    @task(retries=0)  # a blocked batch is not transient: retrying would only repeat the same reason
+    @task
     def ingest(night: dict) -> dict:
-        return nightly.ingest_step(_date(night), PATHS, night["run_id"])
+        return _step(nightly.ingest_step, _date(night), PATHS, night["run_id"])
 
-    @task(retries=0)  # a critical data-quality failure blocks the batch: not transient either
+    @task
     def validate(night: dict) -> dict:
-        return nightly.validate_step(_date(night), PATHS, night["run_id"])
+        return _step(nightly.validate_step, _date(night), PATHS, night["run_id"])
 
     @task
     def publish(night: dict) -> dict:
-        return nightly.publish_step(_date(night), PATHS, night["run_id"])
+        return _step(nightly.publish_step, _date(night), PATHS, night["run_id"])
 
     @task
     def dbt_step(night: dict, step: str) -> dict:
-        return nightly.transform_step(_date(night), PATHS, step=step)
+        return _step(nightly.transform_step, _date(night), PATHS, step)
 
     night = prepare()
-    with TaskGroup("dbt", tooltip="dbt: models step by step, then every data test of the night"):
+    with TaskGroup("dbt", tooltip="dbt build step by step: each step's models with their data tests"):
         steps = [dbt_step.override(task_id=step)(night, step) for step in STEPS]
     chain(wait_for_extract(night), ingest(night), validate(night), *steps, publish(night))
+
+
+def _step(step, *args) -> dict:
+    """Run a nightly step; an error that is not transient fails the task without retries."""
+    try:
+        return step(*args)
+    except ArrearsError as exc:
+        if exc.transient:
+            raise
+        raise AirflowFailException(one_line(exc)) from exc
 
 
 def _date(night: dict) -> date:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import crashpoints
 from pipelines.ingest.extract import ROW_NUMBER, ExtractFile, verified_files
 from pipelines.landing import MONEY, LandingFile
 from pipelines.warehouse import writer
@@ -206,6 +207,7 @@ def ingest(landing: Path, warehouse: Path, as_of: date, run_id: str) -> IngestRe
         try:
             for staged_file in staged:
                 result.files.append(_load_file(con, staged_file, as_of, run_id))
+                crashpoints.reached(f"ingest:{staged_file.spec.name}")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
