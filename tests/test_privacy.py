@@ -151,3 +151,33 @@ def test_payloads_in_names_come_out_inert(night):
     pdf = "".join(page.extract_text() for k in texts if k.endswith(".manifest.csv")
                   for page in PdfReader(batch / k.replace(".manifest.csv", ".pdf")).pages)
     assert "{{ 7*7 }}" in pdf and "SUM(A1)" in pdf, "the template syntax in the name is printed as text"
+
+
+# Personal fields each marts table may carry, and the consumer that needs them. Anything else personal
+# (names, national ids, birth dates, phones, e-mails, addresses) stays in staging and the quality schema.
+MARTS_PERSONAL_ALLOW = {
+    "contact_log": {"destination": "the outbox writers: the phone or e-mail a message goes to"},
+    "agent_performance": {"agent_name": "the KPI report's agent league table (employees, not debtors)"},
+}
+PERSONAL_COLUMN = re.compile(r"name|national_id|birth|phone|e_?mail|address|postal|destination|^to$", re.I)
+
+
+def test_marts_carry_only_the_personal_fields_their_consumers_need(night):
+    from pipelines.warehouse import reader
+
+    with reader(night["warehouse"]) as con:
+        columns = con.execute("select table_name, column_name, data_type from information_schema.columns "
+                              "where table_schema = 'marts'").fetchall()
+        personal = {(t, c) for t, c, _ in columns if PERSONAL_COLUMN.search(c)}
+        allowed = {(t, c) for t, cs in MARTS_PERSONAL_ALLOW.items() for c in cs}
+        assert personal <= allowed, f"personal columns not on the allow-list: {sorted(personal - allowed)}"
+        found = []  # and no marker value hides in another column
+        for table, column, kind in columns:
+            if kind != "VARCHAR" or (table, column) in allowed:
+                continue
+            for values in MARKERS.values():
+                hit = con.execute(f'select count(*) from marts."{table}" where contains("{column}", ?)',
+                                  [values[0]]).fetchone()[0]
+                if hit:
+                    found.append(f"{table}.{column}: {values[0]}")
+        assert not found, found
