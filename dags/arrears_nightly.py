@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk import Param, PokeReturnValue, TaskGroup, chain, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from pipelines import nightly

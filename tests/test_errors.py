@@ -117,3 +117,27 @@ def test_a_model_that_does_not_build_has_its_own_code_and_names_the_model(valida
         nightly.transform_step(DAY, paths)
     assert failure.value.exit_code == 4
     assert "stg_loans" in str(failure.value) and "\n" not in str(failure.value)
+
+
+def test_the_dag_retries_only_what_is_transient():
+    import importlib.util
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("arrears_nightly_dag", REPO / "dags" / "arrears_nightly.py")
+    dag_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dag_module)
+
+    def fail(exc):
+        raise exc
+
+    for permanent in (errors.BatchBlocked("x.csv: bad"), DataTestFailed("t on m"), TransformFailed("m"),
+                      errors.PolicyError("p: k"), errors.MissingDependency("fonts")):
+        with pytest.raises(AirflowFailException, match=permanent.label):  # fails at once, no retry
+            dag_module._step(fail, permanent)
+    with pytest.raises(WarehouseBusy):  # left to the task's retries
+        dag_module._step(fail, WarehouseBusy("w.duckdb: busy"))
+    dag = dag_module.arrears_nightly()
+    assert all(t.retries >= 1 for t in dag.tasks if t.task_id.startswith(("ingest", "validate", "dbt.", "publish")))
