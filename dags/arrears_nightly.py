@@ -12,7 +12,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import nightly
 from pipelines.airflow_timetable import NightlyTimetable
-from pipelines.errors import ExtractMissing
+from pipelines.errors import ArrearsError, ExtractMissing, one_line
 from pipelines.landing import manifest_path
 from pipelines.policy import load_policy
 from pipelines.settings import Paths, lender_timezone
@@ -33,8 +33,12 @@ DOC = f"""
 the business date: its `_manifest.json`, written last; every 5 minutes for up to 6 hours, without holding a
 worker or the warehouse) → `ingest` (verify and load) → `validate` (Great Expectations: corrections,
 restores, quarantine; Data Docs and the steward report beside the warehouse in `data_docs/<date>/`) → dbt
-staging → delinquency → contact → reporting (one task each) → `dbt.tests` (every data test of the night: a
-failing test names the model) → `publish` (the day's files for operations, `_batch.json` written last).
+staging → delinquency → contact → reporting (one task each: `dbt build` of the step's models with their data
+tests, so a failing test, named with its model, stops the night before anything is built on its data) →
+`publish` (the day's files for operations, `_batch.json` written last).
+
+**Retries:** only a busy warehouse (another writer) is retried; a blocked batch, a failed model or data test,
+a bad policy or a missing system package fails the task at once with its one-line reason.
 
 **Schedule and business date:** every night at {RUN_AT} in the lender's time zone ({LENDER_TZ}, from
 `ARREARS_LENDER_TIMEZONE`), for the business date that just closed. A run's **logical date is its
@@ -126,27 +130,27 @@ def arrears_nightly():
         except ExtractMissing as missing:
             raise AirflowFailException(str(missing)) from None  # not coming: fail now, no retry
 
-    @task(retries=0)  # a blocked batch is not transient: retrying would only repeat the same reason
+    @task
     def ingest() -> dict:
         night = _night()
-        return nightly.ingest_step(_date(night), PATHS, night["run_id"])
+        return _step(nightly.ingest_step, _date(night), PATHS, night["run_id"])
 
-    @task(retries=0)  # a critical data-quality failure blocks the batch: not transient either
+    @task
     def validate() -> dict:
         night = _night()
-        return nightly.validate_step(_date(night), PATHS, night["run_id"])
+        return _step(nightly.validate_step, _date(night), PATHS, night["run_id"])
 
     @task
     def publish() -> dict:
         night = _night()
-        return nightly.publish_step(_date(night), PATHS, night["run_id"])
+        return _step(nightly.publish_step, _date(night), PATHS, night["run_id"])
 
     @task
     def dbt_step(step: str) -> dict:
         night = _night()
-        return nightly.transform_step(_date(night), PATHS, step=step)
+        return _step(nightly.transform_step, _date(night), PATHS, step)
 
-    with TaskGroup("dbt", tooltip="dbt: models step by step, then every data test of the night") as dbt:
+    with TaskGroup("dbt", tooltip="dbt build step by step: each step's models with their data tests") as dbt:
         chain(*[dbt_step.override(task_id=step)(step) for step in STEPS])
     chain(prepare(), pull(), wait_for_extract(), ingest(), validate(), dbt, publish())
 
@@ -154,6 +158,16 @@ def arrears_nightly():
 def _night() -> dict:
     """What `prepare` resolved (business date, run id): pulled, so each task depends only on the one before."""
     return get_current_context()["ti"].xcom_pull(task_ids="prepare")
+
+
+def _step(step, *args) -> dict:
+    """Run a nightly step; an error that is not transient fails the task without retries."""
+    try:
+        return step(*args)
+    except ArrearsError as exc:
+        if exc.transient:
+            raise
+        raise AirflowFailException(one_line(exc)) from exc
 
 
 def _date(night: dict) -> date:

@@ -4,9 +4,12 @@ unexpected values in `quality.validation_results`, the GX Data Docs and the stew
 A masked value keeps just enough to recognise the kind of problem (a missing country code, a
 full-width digit, an upper-case domain) and never enough to identify the person:
 
-    phone        +8613800138000 -> +86138****8000      13800138000 -> 138****8000
+    phone        +8613800138000 -> +*********8000      138-0013-8000 -> ***-****-8000
     email        zhang.wei@example.com -> z***@example.com
-    national id  11010519491231002X -> 110105********002X
+    national id  11010519491231002X -> **************002X
+
+Phones and national ids show at most their last 4 digits (separators, a leading + and the length
+stay, so a missing country code or a stray dash is still visible).
     name         张伟 -> 张*      Richard Adams -> R****** A****
     address      朝阳区建国路88号 -> 朝阳区*******
     date         1949-12-31 -> 1949-**-**
@@ -45,14 +48,22 @@ def _keep_ends(text: str, head: int, tail: int) -> str:
     return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail:]
 
 
+SHOWN_DIGITS = 4  # at most this many trailing digits of a phone or national id are shown
+
+
 def mask_phone(value: str) -> str:
     digits = sum(ch.isdigit() for ch in value)
     if digits < 7:
-        return "*" * len(value)
-    # keep the first 3 digits after any '+cc' prefix and the last 4 characters
-    prefix = value[:3] if value.startswith("+") else ""
-    body = value[len(prefix):]
-    return prefix + _keep_ends(body, 3, 4)
+        return "".join("*" if not ch.isspace() else ch for ch in value)
+    hide = digits - SHOWN_DIGITS
+    out = []
+    for ch in value:
+        if ch.isdigit() and hide > 0:
+            out.append("*")
+            hide -= 1
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def mask_email(value: str) -> str:
@@ -63,7 +74,9 @@ def mask_email(value: str) -> str:
 
 
 def mask_national_id(value: str) -> str:
-    return _keep_ends(value, 6, 4) if len(value) >= 12 else _keep_ends(value, 1, 2)
+    if len(value) < 2 * SHOWN_DIGITS:
+        return "*" * len(value)
+    return "*" * (len(value) - SHOWN_DIGITS) + value[-SHOWN_DIGITS:]
 
 
 def mask_name(value: str) -> str:

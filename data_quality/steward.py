@@ -9,12 +9,12 @@ same figures as a table: dbt model `int_quality_steward_daily`.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import jinja2
+import jinja2.sandbox
 
 from data_quality import masking
 
@@ -23,7 +23,7 @@ OUTBOX_NAME = "data_quality_report.html"
 LIST_LIMIT = 200
 FIELD_KINDS = masking.PII_COLUMNS["customers"]
 
-_env = jinja2.Environment(loader=jinja2.PackageLoader("data_quality", "templates"),
+_env = jinja2.sandbox.ImmutableSandboxedEnvironment(loader=jinja2.PackageLoader("data_quality", "templates"),
                           autoescape=jinja2.select_autoescape(["html", "j2"]))
 
 
@@ -114,8 +114,11 @@ def _more(con, table: str, as_of: date, shown: int) -> int:
     return _count(con, f"select count(*) from quality.{table} where as_of_date = ?", [as_of])
 
 
-def render(data: dict, blocked: str | None = None) -> str:
-    return _env.get_template("steward_report.html.j2").render(**data, blocked=blocked)
+def render(data: dict, blocked: str | None = None, docs_href: str = "index.html",
+           docs_where: str = "same folder") -> str:
+    """The report; `docs_href` links the night's GX Data Docs (relative beside them, absolute in the outbox)."""
+    return _env.get_template("steward_report.html.j2").render(**data, blocked=blocked, docs_href=docs_href,
+                                                              docs_where=docs_where)
 
 
 def write_report(con: duckdb.DuckDBPyConnection, as_of: date, folder: Path, blocked: str | None = None) -> Path:
@@ -132,11 +135,13 @@ def report_writer(as_of: date, paths):
     from pipelines.warehouse import reader
 
     def write(folder: Path) -> dict[str, int]:
-        source = docs_folder(paths, as_of) / REPORT_NAME
-        if not source.exists():
+        docs = docs_folder(paths, as_of)
+        if not (docs / REPORT_NAME).exists():
             return {}
-        shutil.copyfile(source, folder / OUTBOX_NAME)
         with reader(paths.warehouse) as con:
+            # the outbox copy links the Data Docs where they are (beside the warehouse, not in the outbox)
+            html = render(gather(con, as_of), docs_href=(docs / "index.html").as_uri(), docs_where=str(docs))
+            (folder / OUTBOX_NAME).write_text(html, encoding="utf-8")
             records = sum(_count(con, f"select count(*) from quality.{t} where as_of_date = ?", [as_of])
                           for t in ("lost_records", "quarantine", "corrections"))
         return {OUTBOX_NAME: records}

@@ -27,6 +27,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 from data_quality import suites
 from pipelines.landing import LANDING_FILES
 from data_quality.masking import SAMPLE_SIZE, mask_result
+from data_quality.offline_docs import make_self_contained
 
 INDEX_COLUMNS = {"customers_continuity": "customer_id", "loans_continuity": "loan_id", "files": "file_name"}
 
@@ -164,4 +165,5 @@ class Validation:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.context.build_data_docs(site_names=["arrears"])
+        make_self_contained(folder)  # no CDN: the pages open offline and tell no third party
         return folder / "index.html"

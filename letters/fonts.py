@@ -16,8 +16,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 CONFIG = Path(__file__).with_name("fonts.yaml")
 
 
-class FontMissing(RuntimeError):
-    """No candidate file of a face exists: install the Debian package named in fonts.yaml."""
+from pipelines.errors import MissingDependency
+
+
+class FontMissing(MissingDependency):
+    """No candidate file of a face exists: the message names the Debian package to install."""
 
 
 @dataclass(eq=False)
@@ -93,7 +96,9 @@ def _face(key: str, spec: dict) -> Face:
         if os.path.exists(path):
             break
     else:
-        raise FontMissing(f"font '{key}': none of {spec['files']} exists (see letters/fonts.yaml)")
+        package = spec.get("package", "the package named in letters/fonts.yaml")
+        raise FontMissing(f"font '{key}' not found ({', '.join(spec['files'])}): install the system package "
+                          f"{package} (apt-get install {package}) or set its path in letters/fonts.yaml")
     name = "Arrears-" + key
     ttf = TTFont(name, path, subfontIndex=int(spec.get("subfont", 0)))
     pdfmetrics.registerFont(ttf)

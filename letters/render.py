@@ -32,6 +32,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
+from pipelines import crashpoints
 from letters.compose import Composed, Composer, Refused
 from letters.layout import MM, Geometry, Page
 from letters.model import Letter
@@ -370,6 +371,7 @@ def _render(groups: dict[str, list[Letter]], out_dir, progress, workers, duplex,
             pending[name][index] = part
             if all(p is not None for p in pending[name]):
                 _publish(results[name], out_dir, name, pending.pop(name), duplex, tmp)
+                crashpoints.reached("letters:batch")  # test hook: a batch is out, others may follow
 
         for name in [n for n, parts in pending.items() if not parts]:
             pending.pop(name)

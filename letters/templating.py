@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 from jinja2 import FileSystemLoader, StrictUndefined, pass_context
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from letters.address import postal_formats
 from letters.model import ArrearsItem, Letter, PaymentInstructions, Recipient, Sender, ValidationDetails
@@ -82,7 +82,7 @@ def load_yaml(directory: Path, name: str) -> dict:
     return yaml.safe_load((directory / name).read_text(encoding="utf-8"))
 
 
-class LetterSandbox(SandboxedEnvironment):
+class LetterSandbox(ImmutableSandboxedEnvironment):
     """The sandbox, with a shortcut for the letter's own data classes: their public attributes are
     plain values (or properties computing them), so the generic safety checks, which cost more
     than the rest of the rendering, are skipped for them. Everything else goes through the sandbox."""

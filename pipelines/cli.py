@@ -1,7 +1,8 @@
 """The `arrears` command. Each subcommand is a thin shell over a module's own functions.
 
-Errors people can act on (a blocked batch, a busy warehouse, a bad policy) print one line and
-exit non-zero; anything else is a bug and keeps its trace.
+Errors people can act on (pipelines.errors: a blocked batch, a busy warehouse, a failed model or
+data test, a bad policy, a missing system package) print one line and exit with their own code;
+anything else is a bug and keeps its trace.
 """
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ import json
 import sys
 from datetime import date
 
-from pipelines.errors import BatchBlocked, PolicyError, SourcesError, WarehouseBusy
+from pipelines.errors import (ArrearsError, BatchBlocked, DataTestFailed, MissingDependency, PolicyError,
+                             TransformFailed, WarehouseBusy, one_line)
 from pipelines.settings import Paths
 
-EXIT_BLOCKED = 2
-EXIT_BUSY = 3
-EXIT_USAGE = 64
+EXIT_BLOCKED = BatchBlocked.exit_code            # 2
+EXIT_BUSY = WarehouseBusy.exit_code              # 3
+EXIT_TRANSFORM = TransformFailed.exit_code       # 4
+EXIT_DATA_TEST = DataTestFailed.exit_code        # 5
+EXIT_USAGE = PolicyError.exit_code               # 64
+EXIT_MISSING_DEPENDENCY = MissingDependency.exit_code  # 69
 
 
 def _add_paths(parser: argparse.ArgumentParser, *names: str) -> None:
@@ -103,21 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.private import restrict
+
+    restrict()  # everything the command writes may carry personal data: no access for others
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args) or 0
-    except BatchBlocked as exc:
-        print(f"arrears: batch blocked: {exc}", file=sys.stderr)
-        return EXIT_BLOCKED
-    except WarehouseBusy as exc:
-        print(f"arrears: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    except PolicyError as exc:
-        print(f"arrears: policy: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SourcesError as exc:
-        print(f"arrears: sources: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except ArrearsError as exc:
+        print(one_line(exc), file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

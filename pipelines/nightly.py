@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from data_quality import validate_step  # noqa: F401  (a nightly step, also called by the DAG)
+from data_quality import validate_step as _validate_step
 from data_quality.steward import report_writer as steward_report_writer
-from pipelines import reporting, transform
+from pipelines import crashpoints, reporting, transform
 from pipelines.contact.letters import letters_writer
 from pipelines.contact.outbox import contact_writers
 from pipelines.errors import ExtractMissing, NotDelivered
@@ -21,6 +21,7 @@ from pipelines.evidence import evidence_writer
 from pipelines.ingest import ingest
 from pipelines.landing import manifest_path, newest_delivered
 from pipelines.policy import load_policy
+from pipelines.private import lock_down, restrict
 from pipelines.publish import publish
 from pipelines.pull import pull
 from pipelines.settings import Paths, lender_timezone
@@ -65,6 +66,7 @@ def pull_step(as_of: date, paths: Paths, sources: str | None = None, wait: bool 
 
 
 def ingest_step(as_of: date, paths: Paths, run_id: str) -> dict:
+    restrict()
     result = ingest(paths.landing, paths.warehouse, as_of, run_id)
     return {
         "files": {f.file_name: f.rows_loaded for f in result.files},
@@ -74,7 +76,8 @@ def ingest_step(as_of: date, paths: Paths, run_id: str) -> dict:
 
 
 def transform_step(as_of: date, paths: Paths, step: str | None = None) -> dict:
-    """dbt for the night: `dbt build` of the whole project, or one of `transform.STEPS` (the DAG)."""
+    """dbt for the night: every step of `transform.STEPS` in order, or just `step` (one DAG task)."""
+    restrict()
     policy = load_policy(paths.policy)
     if step:
         transform.run_step(as_of, paths.warehouse, step, extra_vars=policy.dbt_vars())
@@ -100,7 +103,17 @@ def delinquency_summary(as_of: date, paths: Paths) -> dict:
             "overdue_by_bucket": by_bucket}
 
 
+def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True) -> dict:
+    """data_quality's step (GX suites, corrections, restoration, Data Docs), its files private."""
+    restrict()
+    try:
+        return _validate_step(as_of, paths, run_id, data_docs=data_docs)
+    finally:
+        lock_down(paths.warehouse.parent / "data_docs")
+
+
 def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
+    restrict()
     policy = load_policy(paths.policy)
     summary = delinquency_summary(as_of, paths)
     writers = contact_writers(paths.warehouse, as_of, paths.policy)  # sms, e-mail, calls, skip trace, referrals
@@ -134,4 +147,5 @@ def run_night(as_of: date, paths: Paths, run_id: str | None = None) -> Night:
         started = time.perf_counter()
         night.steps[name] = step()
         night.seconds[name] = round(time.perf_counter() - started, 2)
+        crashpoints.reached(f"after_{name}")
     return night

@@ -1,9 +1,15 @@
 """Run the dbt project in-process (dbt's programmatic runner) for one business date.
 
-The CLI builds the whole project in one `dbt build`; the Airflow DAG runs the same project as one
-task per step (STEPS: staging, delinquency, contact, reporting, then every data test). Both pass
-the business date as the dbt var `as_of_date`, and both point the in-project profile at the
-warehouse via ARREARS_WAREHOUSE.
+A night is the steps of `STEPS`, in order, each one `dbt build --selector <step>` (the selectors are
+in dbt_project/selectors.yml): the step's models and the data tests whose models are all built by
+then, together. `arrears run` runs the steps one after the other; the Airflow DAG runs one task per
+step. A failed test stops the night before anything downstream is built on its data. Both pass the
+business date as the dbt var `as_of_date` and point the in-project profile at the warehouse via
+ARREARS_WAREHOUSE.
+
+A failure is classified (pipelines.errors): a model that does not build is TransformFailed, a data
+test that fails is DataTestFailed, a warehouse locked by another writer is WarehouseBusy; the message
+names the models and tests.
 """
 from __future__ import annotations
 
@@ -12,8 +18,15 @@ import os
 from datetime import date
 from pathlib import Path
 
-from pipelines.errors import BatchBlocked
+from pipelines import crashpoints
+from pipelines.errors import DataTestFailed, TransformFailed, WarehouseBusy
 from pipelines.settings import DBT_PROJECT_DIR
+
+# The night's dbt steps, in order: names of selectors in dbt_project/selectors.yml.
+STEPS: tuple[str, ...] = ("staging", "delinquency", "contact", "reporting")
+# A data test runs in the first step by which every model it reads is built (dbt's "buildable").
+INDIRECT_SELECTION = "buildable"
+MAX_NAMED = 5  # failures named in the one-line message
 
 
 def dbt_env(warehouse: Path) -> dict[str, str]:
@@ -33,56 +46,81 @@ def dbt_vars(as_of: date, **extra) -> str:
     return json.dumps({"as_of_date": as_of.isoformat(), **extra})
 
 
+def _first_line(text: str | None) -> str:
+    return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+
+
+def _is_lock_error(text: str) -> bool:
+    return "could not set lock" in text.lower() or "conflicting lock" in text.lower()
+
+
+def _raise_failure(args: list[str], result) -> None:
+    """The failure of a dbt invocation as the error people can act on."""
+    models, tests = [], []
+    for node in getattr(result.result, "results", None) or []:
+        status = str(getattr(node.status, "value", node.status))
+        if status not in ("error", "fail"):
+            continue
+        resource = str(getattr(node.node.resource_type, "value", node.node.resource_type))
+        message = _first_line(node.message) or status
+        if _is_lock_error(node.message or ""):
+            raise WarehouseBusy(f"{os.environ.get('ARREARS_WAREHOUSE')}: another process is writing the "
+                                f"warehouse; wait for it to finish (dbt {node.node.name})")
+        if resource == "test":
+            tested = ", ".join(sorted({ref.split(".")[-1] for ref in node.node.depends_on.nodes})) or "?"
+            tests.append(f"{node.node.name} on {tested}: {message}")
+        else:
+            models.append(f"{resource} {node.node.name}: {message}")
+    step = " ".join(args[:3])
+    if models:
+        shown = "; ".join(models[:MAX_NAMED]) + (f" (+{len(models) - MAX_NAMED} more)" if len(models) > MAX_NAMED else "")
+        raise TransformFailed(f"dbt {step}: {shown}")
+    if tests:
+        shown = "; ".join(tests[:MAX_NAMED]) + (f" (+{len(tests) - MAX_NAMED} more)" if len(tests) > MAX_NAMED else "")
+        raise DataTestFailed(f"dbt {step}: {shown}")
+    reason = _first_line(str(result.exception)) if result.exception else "dbt failed"
+    if _is_lock_error(str(result.exception or "")):
+        raise WarehouseBusy(f"{os.environ.get('ARREARS_WAREHOUSE')}: another process is writing the warehouse; "
+                            "wait for it to finish")
+    raise TransformFailed(f"dbt {step}: {reason}")
+
+
 def run_dbt(args: list[str], warehouse: Path) -> None:
-    """Invoke dbt with the project's profile; raise BatchBlocked with dbt's failures in one line."""
+    """Invoke dbt with the project's profile; raise TransformFailed, DataTestFailed or WarehouseBusy."""
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
     os.environ.update(dbt_env(warehouse))
-    result = dbtRunner().invoke([*args, "--project-dir", str(DBT_PROJECT_DIR), "--quiet"])
-    if result.success:
-        return
-    failures = []
-    for node in getattr(result.result, "results", None) or []:
-        if str(node.status) in ("error", "fail"):
-            failures.append(f"{node.node.name}: {(node.message or '').splitlines()[0] if node.message else node.status}")
-    reason = "; ".join(failures) or (str(result.exception) if result.exception else "dbt failed")
-    raise BatchBlocked(f"dbt {args[0]}: {reason}")
-
-
-# The Airflow DAG builds the project in these steps, one task each, in this order: each step runs
-# the models it selects that no earlier step ran (cross-layer refs, e.g. contact models reading
-# loan_delinquency, make folders the wrong cut), then `tests` runs every data test of the night
-# before anything is published. The CLI does the same work as one `dbt build`.
-STEPS: dict[str, list[str]] = {
-    "staging": ["path:models/staging"],
-    "delinquency": ["+loan_delinquency", "+loan_bucket_history", "+loan_delinquency_month_end"],
-    "contact": ["+overdue_accountability", "+contact_log", "+contact_timeliness"],
-    "reporting": ["path:models"],
-    "tests": [],
-}
+    result = dbtRunner(callbacks=crashpoints.dbt_callbacks()).invoke(
+        [*args, "--project-dir", str(DBT_PROJECT_DIR), "--quiet"])
+    if not result.success:
+        _raise_failure(args, result)
 
 
 def step_args(step: str) -> list[str]:
-    """dbt arguments of one DAG step: `run` of its new models, or `test` of everything."""
-    if step == "tests":
-        return ["test", "--exclude-resource-type", "unit_test"]
-    names = list(STEPS)
-    earlier = [selector for name in names[: names.index(step)] for selector in STEPS[name]]
-    return ["run", "--select", *STEPS[step], *(["--exclude", *earlier] if earlier else [])]
+    """dbt arguments of one step: build its selector, models with their tests (not unit tests)."""
+    if step not in STEPS:
+        raise ValueError(f"unknown dbt step {step!r}; the steps are {', '.join(STEPS)}")
+    return ["build", "--selector", step, "--indirect-selection", INDIRECT_SELECTION,
+            "--exclude-resource-type", "unit_test"]
 
 
 def run_step(as_of: date, warehouse: Path, step: str, extra_vars: dict | None = None) -> None:
     run_dbt([*step_args(step), "--vars", dbt_vars(as_of, **(extra_vars or {}))], warehouse)
+    crashpoints.reached(f"after_dbt_{step}")
 
 
 def build(as_of: date, warehouse: Path, select: str | None = None, extra_vars: dict | None = None) -> None:
-    """`dbt build` (models, snapshots and their tests in dependency order) for one business date.
+    """The night's dbt work for one business date: every step of STEPS in order, or, with `select`,
+    one `dbt build --select <select>` (tests use it to build part of the project).
 
     `extra_vars` are passed to dbt beside `as_of_date`: the policy's `Policy.dbt_vars()`, which
     override the packaged defaults in dbt_project.yml. dbt unit tests are not part of a night (they
     test the SQL, not the data, and those of incremental models need the model to exist already):
     tests run them with `run_dbt(["test", "--select", "test_type:unit", ...])`."""
-    args = ["build", "--vars", dbt_vars(as_of, **(extra_vars or {})), "--exclude-resource-type", "unit_test"]
-    if select:
-        args += ["--select", select]
+    if select is None:
+        for step in STEPS:
+            run_step(as_of, warehouse, step, extra_vars)
+        return
+    args = ["build", "--vars", dbt_vars(as_of, **(extra_vars or {})), "--exclude-resource-type", "unit_test",
+            "--select", select]
     run_dbt(args, warehouse)

@@ -9,17 +9,19 @@ from typing import Iterator
 import duckdb
 
 from pipelines.errors import WarehouseBusy
+from pipelines.private import FILE_MODE, private_dir
 
 
 @contextlib.contextmanager
 def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # the warehouse carries personal data: no access for others
     try:
         con = duckdb.connect(str(path))
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseBusy(f"{path}: another process is writing the warehouse; wait for it to finish") from exc
         raise
+    path.chmod(FILE_MODE)
     try:
         yield con
     finally:

@@ -7,7 +7,7 @@ Templates live in `pipelines/contact/templates/` (or the policy's `templates_dir
     email/<template>.<language>.txt.j2
     email/<template>.<language>.html.j2
 
-They are rendered by `jinja2.sandbox.SandboxedEnvironment` (a template edited by operations cannot
+They are rendered by `jinja2.sandbox.ImmutableSandboxedEnvironment` (a template edited by operations cannot
 reach Python internals), with autoescaping for `.html.j2` only, `StrictUndefined` (a misspelt
 variable fails loudly instead of printing nothing) and no access to anything but the message's
 context: the loan's figures and the lender's contact details and opt-out wording from the policy's
@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipelines.lender import LenderIdentity
 
@@ -72,8 +72,8 @@ class Renderer:
         self.templates_dir = Path(templates_dir)
 
     @cached_property
-    def env(self) -> SandboxedEnvironment:
-        return SandboxedEnvironment(
+    def env(self) -> ImmutableSandboxedEnvironment:
+        return ImmutableSandboxedEnvironment(
             loader=FileSystemLoader(str(self.templates_dir)),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
             undefined=StrictUndefined,

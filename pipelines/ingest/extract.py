@@ -10,10 +10,12 @@ import codecs
 import csv
 import hashlib
 import json
+import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Iterator
 
 import duckdb
@@ -62,20 +64,45 @@ def _first_undecodable_row(path: Path, encoding: str) -> int:
     return line
 
 
+def _looks_utf8(path: Path) -> bool:
+    """The file has non-ASCII bytes and all of them form valid UTF-8: text in another legacy
+    encoding (GBK, Big5, Latin-1) almost never does, so such a file was exported as UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    non_ascii = False
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            non_ascii = non_ascii or not chunk.isascii()
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+    return non_ascii
+
+
 def _read_csv(path: Path, encoding: str, where: str) -> pa.Table:
     try:
-        codecs.lookup(encoding)
+        codec = codecs.lookup(encoding).name
     except LookupError:
         raise BatchBlocked(f"{where}: manifest declares unknown encoding {encoding!r}") from None
+    if path.stat().st_size == 0:
+        raise BatchBlocked(f"{where}: empty file (not even the header row)")
+    if codec not in ("utf-8", "utf-8-sig") and _looks_utf8(path):
+        raise BatchBlocked(f"{where}: manifest declares {encoding} but the file is UTF-8 text "
+                           f"(declare the file's encoding in {MANIFEST_NAME})")
     read = pacsv.ReadOptions(encoding=encoding, block_size=1 << 24)
     parse = pacsv.ParseOptions(newlines_in_values=True)
     # Every column as text: typing (and quarantine of bad values) is the load's job.
     with path.open("rb") as fh:
         header = fh.readline()
     try:
-        names = next(csv.reader([header.decode(encoding).lstrip("\ufeff")]))
-    except (UnicodeDecodeError, StopIteration):
+        names = next(csv.reader([header.decode(encoding).lstrip("\ufeff").rstrip("\r\n")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
         names = []
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise BatchBlocked(f"{where}: column(s) named twice in the header: {', '.join(repeated)}")
+    if ROW_NUMBER in names:
+        raise BatchBlocked(f"{where}: column name {ROW_NUMBER} is reserved")
     convert = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
     )
@@ -88,22 +115,37 @@ def _read_csv(path: Path, encoding: str, where: str) -> pa.Table:
             raise BatchBlocked(
                 f"{where}: row {row} is not valid {encoding} (declare the file's encoding in {MANIFEST_NAME})"
             ) from None
-        raise BatchBlocked(f"{where}: unreadable CSV ({message.splitlines()[0]})") from None
+        raise BatchBlocked(f"{where}: unreadable CSV ({_first_line(message)})") from None
+
+
+def _first_line(text: str) -> str:
+    return next((line for line in str(text).splitlines() if line.strip()), "")[:300]
 
 
 def _read_parquet(path: Path, where: str) -> pa.Table:
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise BatchBlocked(f"{where}: unreadable Parquet ({exc})") from None
-    return table.cast(pa.schema([(n, pa.string()) for n in table.column_names]))
+        raise BatchBlocked(f"{where}: unreadable Parquet ({_first_line(exc)})") from None
+    names = table.column_names
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated or ROW_NUMBER in names:
+        raise BatchBlocked(f"{where}: column(s) named twice or reserved: {', '.join(repeated or [ROW_NUMBER])}")
+    try:
+        return table.cast(pa.schema([(n, pa.string()) for n in names]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise BatchBlocked(f"{where}: Parquet column types cannot be read as text ({_first_line(exc)})") from None
 
 
 def _check_control_totals(table: pa.Table, declared: dict, where: str) -> None:
     rows = declared.get("rows")
-    if rows is not None and int(rows) != table.num_rows:
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
+        raise BatchBlocked(f"{where}: {MANIFEST_NAME} rows is not a row count: {rows!r}")
+    if rows is not None and rows != table.num_rows:
         raise BatchBlocked(f"{where}: {table.num_rows} rows but {MANIFEST_NAME} declares {rows}")
     sums = declared.get("sums") or {}
+    if not isinstance(sums, dict):
+        raise BatchBlocked(f"{where}: {MANIFEST_NAME} sums must map columns to totals, got {type(sums).__name__}")
     if not sums:
         return
     con = duckdb.connect()
@@ -128,12 +170,42 @@ def _digits(value: Decimal) -> int:
     return -value.as_tuple().exponent
 
 
+def _regular_file(path: Path) -> None:
+    """A landing file must be a regular file in its folder: a symbolic link could make the night
+    read (and publish) anything the pipeline's account can read."""
+    if path.is_symlink():
+        raise BatchBlocked(f"{path}: is a symbolic link; the extract must consist of regular files in its folder")
+    if not path.is_file():
+        raise BatchBlocked(f"{path}: not a regular file")
+
+
 def _locate(folder: Path, spec: LandingFile) -> Path:
-    for suffix in (".csv", ".parquet"):
-        candidate = folder / f"{spec.name}{suffix}"
-        if candidate.exists():
-            return candidate
-    raise BatchBlocked(f"{folder / spec.csv_name}: file missing from the extract")
+    found = [folder / f"{spec.name}{suffix}" for suffix in (".csv", ".parquet")
+             if os.path.lexists(folder / f"{spec.name}{suffix}")]
+    if not found:
+        raise BatchBlocked(f"{folder / spec.csv_name}: file missing from the extract")
+    if len(found) > 1:
+        raise BatchBlocked(f"{found[0]}: delivered twice, as {found[0].name} and {found[1].name}; deliver one")
+    _regular_file(found[0])
+    return found[0]
+
+
+def _check_manifest_files(manifest_path: Path, files) -> dict:
+    """`files` must map plain file names of the folder to their control totals."""
+    if not isinstance(files, dict):
+        raise BatchBlocked(f"{manifest_path}: 'files' must map file names to control totals")
+    for name, declared in files.items():
+        plain = PurePath(name).name == name and name not in ("", ".", "..") and "\\" not in name
+        if not plain or "\x00" in name:
+            raise BatchBlocked(f"{manifest_path}: file name {name!r} points outside the extract's folder")
+        if not isinstance(declared, dict):
+            raise BatchBlocked(f"{manifest_path}: {name}: control totals must be an object")
+        sha = declared.get("sha256")
+        if sha is not None and not (isinstance(sha, str) and re.fullmatch(r"[0-9a-fA-F]{64}", sha)):
+            raise BatchBlocked(f"{manifest_path}: {name}: sha256 is not 64 hex digits")
+        if not isinstance(declared.get("encoding", ""), (str, type(None))):
+            raise BatchBlocked(f"{manifest_path}: {name}: encoding must be text")
+    return files
 
 
 def open_extract(landing: Path, as_of: date, manifest: dict | None = None) -> tuple[Path, dict]:
@@ -143,12 +215,16 @@ def open_extract(landing: Path, as_of: date, manifest: dict | None = None) -> tu
         raise BatchBlocked(f"{folder}: no extract for {as_of} in the landing zone")
     manifest_path = folder / MANIFEST_NAME
     if manifest is None:
-        if not manifest_path.exists():
+        if not os.path.lexists(manifest_path):
             raise BatchBlocked(f"{manifest_path}: manifest missing (the extract is incomplete until it is written)")
+        _regular_file(manifest_path)
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BatchBlocked(f"{manifest_path}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise BatchBlocked(f"{manifest_path}: must be a JSON object with as_of and files")
+    _check_manifest_files(manifest_path, manifest.get("files") or {})
     if str(manifest.get("as_of")) != as_of.isoformat():
         raise BatchBlocked(f"{manifest_path}: as_of {manifest.get('as_of')!r} does not match folder date {as_of}")
     return folder, manifest
@@ -173,7 +249,7 @@ def verified_files(landing: Path, as_of: date, manifest: dict | None = None) -> 
         sha = _sha256(path)
         if declared.get("sha256") and declared["sha256"].lower() != sha:
             raise BatchBlocked(f"{where}: sha256 does not match {MANIFEST_NAME} (file truncated or corrupt)")
-        encoding = (declared.get("encoding") or "utf-8").lower()
+        encoding = (declared.get("encoding") or "utf-8").strip().lower()
         if path.suffix == ".csv":
             table = _read_csv(path, "utf-8-sig" if encoding in ("utf-8", "utf8") else encoding, where)
         else:

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import crashpoints
 from pipelines.ingest.extract import ROW_NUMBER, ExtractFile, verified_files
 from pipelines.landing import MONEY, LandingFile
 from pipelines.warehouse import writer
 
 MONEY_PATTERN = r"^-?[0-9]+(\.[0-9]{1,2})?$"
+MAX_VALUE_CHARS = 4000  # longer than any field of the contract: a runaway value (e.g. a lost quote) is quarantined
 MAX_LOGGED_REJECTIONS = 20
 
 LOAD_LOG_DDL = """
@@ -66,21 +68,38 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _label(name: str) -> str:
+    """A column name inside a SQL string literal (extra column names come from the file)."""
+    return name.replace("'", "''")
+
+
 def _typed_select(spec: LandingFile, extra_columns: list[str], source: str, as_of: date, load_id: str) -> str:
-    """SELECT producing typed columns plus `_problem` ('' when the row is clean)."""
+    """SELECT producing typed columns plus `_problem` ('' when the row is clean).
+
+    Rules, in the order they are reported: a value that does not fit its type (money: at most 2
+    decimals and within DECIMAL(18,2)), a NUL character, a value longer than MAX_VALUE_CHARS, a blank
+    key. A rule quotes the bad value, except in personal fields (data_quality.masking.PII_COLUMNS):
+    rules are printed to the log, which must not carry personal data."""
+    from data_quality.masking import PII_COLUMNS
+
+    personal = PII_COLUMNS.get(spec.name, {})
     typed, problems = [], []
     for column, sql_type in spec.columns.items():
         text = f"nullif(trim({_q(column)}), '')"
+        shown = "a value" if column in personal else f"' || {_q(column)} || '"
         if sql_type == "VARCHAR":
             typed.append(f"nullif({_q(column)}, '') as {_q(column)}")
         else:
             typed.append(f"try_cast({text} as {sql_type}) as {_q(column)}")
             check = f"{text} is not null and try_cast({text} as {sql_type}) is null"
             if sql_type == MONEY:
-                check = f"{text} is not null and not regexp_matches({text}, '{MONEY_PATTERN}')"
-            problems.append(
-                f"case when {check} then '{column}: ' || {_q(column)} || ' is not a valid {sql_type.lower()}' end"
-            )
+                check = f"{text} is not null and (not regexp_matches({text}, '{MONEY_PATTERN}') or {check})"
+            problems.append(f"case when {check} then '{column}: {shown} is not a valid {sql_type.lower()}' end")
+    for column in [*spec.columns, *extra_columns]:
+        label = _label(column)
+        problems.append(f"case when contains({_q(column)}, chr(0)) then '{label}: contains a NUL character' end")
+        problems.append(f"case when length({_q(column)}) > {MAX_VALUE_CHARS} then "
+                        f"'{label}: ' || length({_q(column)}) || ' characters, more than {MAX_VALUE_CHARS}' end")
     for key in spec.key:
         problems.append(f"case when nullif(trim({_q(key)}), '') is null then '{key}: blank key' end")
     extra = (
@@ -206,6 +225,7 @@ def ingest(landing: Path, warehouse: Path, as_of: date, run_id: str) -> IngestRe
         try:
             for staged_file in staged:
                 result.files.append(_load_file(con, staged_file, as_of, run_id))
+                crashpoints.reached(f"ingest:{staged_file.spec.name}")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

@@ -7,7 +7,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from pipelines.reporting import charts
@@ -20,8 +21,8 @@ AS_OF_META = "arrears-as-of"
 GOOD, BAD, NEUTRAL = "#2b8a3e", "#c92a2a", "#1f6feb"
 
 
-def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v, digits=1: percent(None if v is None else float(v), digits)
     env.filters["money"] = lambda v: "–" if v is None else f"{Decimal(v):,.2f}"
