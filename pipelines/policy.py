@@ -27,6 +27,9 @@ from pipelines.errors import PolicyError
 STAGES = ("current", "early", "middle", "late")
 DELINQUENCY_KEYS = ("tolerance_amount", "minimum_days", "minimum_amount", "bucket_scheme", "bucket_schemes")
 BUCKET_KEYS = ("bucket", "from_dpd", "to_dpd", "stage")
+REPORTING_KEYS = ("targets",)
+# The headline KPIs a target may be set for (marts.kpi_figures.figure); all are rates where higher is better.
+TARGET_FIGURES = ("recovery_rate", "liquidation_rate", "cure_rate", "ptp_kept_rate", "first_contact_on_time_rate")
 CLOCK = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 
 
@@ -59,7 +62,8 @@ class Policy:
     path: Path
     version: str                      # first 12 hex digits of the file's sha256
     delinquency: DelinquencyPolicy
-    document: dict[str, Any] = field(repr=False)  # the whole file, for the owners of other sections
+    document: dict[str, Any] = field(repr=False)
+    targets: dict[str, Decimal] = field(default_factory=dict)  # reporting.targets: figure -> rate 0..1  # the whole file, for the owners of other sections
 
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
@@ -76,6 +80,8 @@ class Policy:
             "delinquency_buckets": [
                 {"bucket": b.name, "from_dpd": b.from_dpd, "to_dpd": b.to_dpd, "stage": b.stage} for b in d.buckets
             ],
+            # no packaged default in dbt_project.yml: the policy file is the only place for targets
+            "reporting_targets": {figure: str(rate) for figure, rate in self.targets.items()},
         }
 
 
@@ -217,6 +223,18 @@ def _delinquency(check: PolicyChecker, value: Any) -> DelinquencyPolicy:
     )
 
 
+def _reporting_targets(check: PolicyChecker, value: Any) -> dict[str, Decimal]:
+    """`reporting.targets`: figure -> target rate as a fraction (0.25 = 25%), at most 4 decimals, at most 1.
+    An absent section or figure means no target (the report shows none)."""
+    if value is None:
+        return {}
+    section = check.mapping(value, "reporting", REPORTING_KEYS)
+    targets = section.get("targets") or {}
+    check.mapping(targets, "reporting.targets", TARGET_FIGURES)
+    return {figure: check.decimal(rate, f"reporting.targets.{figure}", 4, maximum=Decimal(1), noun="a rate (0.25 = 25%)")
+            for figure, rate in targets.items() if rate is not None}
+
+
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
     path = Path(path)
@@ -240,4 +258,5 @@ def load_policy(path: str | Path) -> Policy:
         version=hashlib.sha256(raw).hexdigest()[:12],
         delinquency=_delinquency(check, document["delinquency"]),
         document=document,
+        targets=_reporting_targets(check, document.get("reporting")),
     )

@@ -178,7 +178,8 @@ def test_collected_reconciles_to_the_ledger_in_every_period_and_dimension(book):
         totals = dict(query(book, """select dimension, sum(collected_amount) from marts.recovery_rates
                                      where period_type = ? and period_start = ? group by dimension""", [period_type, start]))
         if ledger:  # the credit dimensions (channel, team, agent) only have rows once something was paid
-            assert set(totals) == {"portfolio", "bucket", "stage", "product", "vintage", "channel", "team", "agent"}
+            assert set(totals) == {"portfolio", "bucket", "stage", "book_line", "product", "vintage", "channel", "team",
+                                   "agent"}
         assert all(total == ledger for total in totals.values()), (period_type, start, totals, ledger)
 
 
@@ -324,3 +325,25 @@ def test_charts_escape_labels_and_say_when_there_is_no_data():
     assert "data-empty='true'" in empty and "class='mark'" not in empty
     heat = charts.heat_map("z", "t", ["M1"], ["M0", "M1"], {("M1", "M0"): (0.25, 1), ("M1", "M1"): (0.75, 3)})
     assert heat.count("class='mark'") == 2
+
+
+def test_policy_reporting_targets_are_rates_passed_to_dbt(tmp_path):
+    import yaml
+
+    from pipelines.errors import PolicyError
+    from pipelines.policy import load_policy
+    from pipelines.settings import DEFAULT_POLICY
+
+    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    assert load_policy(DEFAULT_POLICY).dbt_vars()["reporting_targets"] == {
+        figure: str(rate) for figure, rate in document["reporting"]["targets"].items()}
+    for targets, key, problem in [({"recovery_rate": "1.5"}, "reporting.targets.recovery_rate", "is above 1"),
+                                  ({"recovery_rate": "0.12345"}, "reporting.targets.recovery_rate", "more than 4 decimals"),
+                                  ({"recovery": "0.2"}, "reporting.targets.recovery", "unknown key"),
+                                  ({"cure_rate": "-0.1"}, "reporting.targets.cure_rate", "must not be negative")]:
+        path = tmp_path / "policy.yaml"
+        path.write_text(yaml.safe_dump({**document, "reporting": {"targets": targets}}, allow_unicode=True), "utf-8")
+        with pytest.raises(PolicyError, match=rf"^{path}: {key}: .*{problem}"):
+            load_policy(path)
+    path.write_text(yaml.safe_dump({k: v for k, v in document.items() if k != "reporting"}, allow_unicode=True), "utf-8")
+    assert load_policy(path).dbt_vars()["reporting_targets"] == {}      # no section: no targets
