@@ -43,7 +43,6 @@ class ReportData:
     as_of: date
     currency: str
     month_start: date
-    headline: dict = field(default_factory=dict)
     book: dict[str, dict] = field(default_factory=dict)        # book_status by book line
     figures: dict[tuple[date, str], dict] = field(default_factory=dict)  # kpi_figures of D by (month, figure)
     restatements: list[dict] = field(default_factory=list)
@@ -82,23 +81,12 @@ def _load(con: duckdb.DuckDBPyConnection, as_of: date, buckets: list[str]) -> Re
                                 "strategy_outcomes", "first_contact_timeliness", "kpi_figures", "kpi_restatements",
                                 "book_status"] if t not in marts]
 
-    data.headline = rows(con, """
-        select count(*) as active_loans,
-               count(*) filter (where is_overdue) as overdue_loans,
-               coalesce(sum(overdue_amount) filter (where is_overdue), 0) as overdue_amount,
-               coalesce(sum(outstanding_principal), 0) as outstanding_principal
-        from marts.loan_delinquency where as_of_date = ? and currency = ?""", [as_of, currency])[0]
     data.buckets = list(buckets)
-    data.headline["by_bucket"] = dict(con.execute(
-        """select bucket, count(*) from marts.loan_delinquency where as_of_date = ? and currency = ?
-           group by bucket""", [as_of, currency]).fetchall())
-    first = con.execute("select min(as_of_date) from marts.loan_delinquency where as_of_date <= ?", [as_of]).fetchone()
-    data.first_night = first[0] if first else None
-
     if "book_status" in marts:
         data.book = {r["book_line"]: r for r in rows(con, """
-            select book_line, loans, overdue_loans, overdue_amount, outstanding_principal
+            select book_line, loans, overdue_loans, overdue_amount, outstanding_principal, history_starts_on
             from marts.book_status where as_of_date = ? and currency = ?""", [as_of, currency])}
+        data.first_night = next((r["history_starts_on"] for r in data.book.values()), None)
 
     if "kpi_figures" in marts:
         data.figures = {(r["period_start"], r["figure"]): r for r in rows(con, """

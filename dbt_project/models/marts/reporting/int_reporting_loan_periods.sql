@@ -26,18 +26,7 @@ with periods as (
 
 book as (
 
-    select
-        as_of_date,
-        loan_id,
-        bucket,
-        stage,
-        dpd,
-        is_overdue,
-        is_written_off,
-        overdue_amount,
-        outstanding_principal,
-        book_line
-    from {{ ref('int_reporting_book_lines') }}
+    select * from {{ ref('int_reporting_book_lines') }}
 
 ),
 
