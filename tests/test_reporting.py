@@ -417,6 +417,13 @@ def test_publish_latest_keeps_the_newest_business_date(tmp_path):
     assert "2026-04-06" in (tmp_path / "kpi_report.html").read_text()
 
 
+def test_workbook_text_that_looks_like_a_formula_stays_text():
+    from pipelines.reporting.report import _excel_value
+
+    assert _excel_value("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert _excel_value("@SUM(A1)") == "'@SUM(A1)" and _excel_value("王芳") == "王芳" and _excel_value(5) == 5
+
+
 def test_charts_escape_labels_and_say_when_there_is_no_data():
     from pipelines.reporting import charts
 
@@ -426,6 +433,11 @@ def test_charts_escape_labels_and_say_when_there_is_no_data():
     assert "data-empty='true'" in empty and "class='mark'" not in empty
     heat = charts.heat_map("z", "t", ["M1"], ["M0", "M1"], {("M1", "M0"): (0.25, 1), ("M1", "M1"): (0.75, 3)})
     assert heat.count("class='mark'") == 2
+    # the title is drawn, not only a tooltip; series beyond the eight Okabe-Ito colours are dashed
+    assert "<text class='chart-title'" in svg and ">t</text>" in heat
+    assert charts.series_style(0) == (charts.BLUE, False) and charts.series_style(8) == (charts.BLUE, True)
+    lines = charts.line_chart("v", "t", ["0", "1"], [charts.Series(str(i), [0.1, 0.2]) for i in range(10)])
+    assert lines.count("stroke-dasharray='5 4'") == 2
 
 
 def test_policy_reporting_targets_are_rates_passed_to_dbt(tmp_path):

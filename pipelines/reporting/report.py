@@ -420,8 +420,14 @@ def _normalise_xlsx(path: Path, stamp: datetime) -> None:
 
 
 def _excel_value(value):
+    """A warehouse value as a cell value: naive datetimes, and text a spreadsheet would read as a
+    formula (an agent's name, a warning's detail) neutralised like every file operations open."""
+    from pipelines.contact.outbox import neutralise
+
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        return neutralise(value)
     return value
 
 
