@@ -2,7 +2,8 @@
 
 The file is the business's: operations edit it. It is read strictly where a section is ours and
 tolerantly elsewhere: unknown top-level sections (e.g. `contact:`) are kept for their owners in
-`Policy.document`, while within `delinquency:` every key must be known and valid. A problem is one
+`Policy.document`, while within `delinquency:` and `reporting:` (the KPI targets) every key must be
+known and valid. A problem is one
 line naming the file and the key path, e.g.
 
     policy/default.yaml: delinquency.bucket_schemes.chinese[2].from_dpd: 25 overlaps bucket M1 (1-30 DPD)
@@ -62,8 +63,8 @@ class Policy:
     path: Path
     version: str                      # first 12 hex digits of the file's sha256
     delinquency: DelinquencyPolicy
-    document: dict[str, Any] = field(repr=False)
-    targets: dict[str, Decimal] = field(default_factory=dict)  # reporting.targets: figure -> rate 0..1  # the whole file, for the owners of other sections
+    document: dict[str, Any] = field(repr=False)  # the whole file, for the owners of other sections
+    targets: dict[str, Decimal] = field(default_factory=dict)  # reporting.targets: figure -> rate 0..1
 
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
