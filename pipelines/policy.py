@@ -2,7 +2,8 @@
 
 The file is the business's: operations edit it. It is read strictly where a section is ours and
 tolerantly elsewhere: unknown top-level sections (e.g. `contact:`) are kept for their owners in
-`Policy.document`, while within `delinquency:` every key must be known and valid. A problem is one
+`Policy.document`, while within `delinquency:` and `reporting:` (the KPI targets) every key must be
+known and valid. A problem is one
 line naming the file and the key path, e.g.
 
     policy/default.yaml: delinquency.bucket_schemes.chinese[2].from_dpd: 25 overlaps bucket M1 (1-30 DPD)
@@ -27,6 +28,9 @@ from pipelines.errors import PolicyError
 STAGES = ("current", "early", "middle", "late")
 DELINQUENCY_KEYS = ("tolerance_amount", "minimum_days", "minimum_amount", "bucket_scheme", "bucket_schemes")
 BUCKET_KEYS = ("bucket", "from_dpd", "to_dpd", "stage")
+REPORTING_KEYS = ("targets",)
+# The headline KPIs a target may be set for (marts.kpi_figures.figure); all are rates where higher is better.
+TARGET_FIGURES = ("recovery_rate", "liquidation_rate", "cure_rate", "ptp_kept_rate", "first_contact_on_time_rate")
 CLOCK = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 
 
@@ -61,6 +65,7 @@ class Policy:
     delinquency: DelinquencyPolicy
     document: dict[str, Any] = field(repr=False)  # the whole file, for the owners of other sections
     lender: Any = None                # pipelines.lender.LenderIdentity: who writes, texts and e-mails
+    targets: dict[str, Decimal] = field(default_factory=dict)  # reporting.targets: figure -> rate 0..1
 
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
@@ -77,6 +82,8 @@ class Policy:
             "delinquency_buckets": [
                 {"bucket": b.name, "from_dpd": b.from_dpd, "to_dpd": b.to_dpd, "stage": b.stage} for b in d.buckets
             ],
+            # no packaged default in dbt_project.yml: the policy file is the only place for targets
+            "reporting_targets": {figure: str(rate) for figure, rate in self.targets.items()},
         }
 
 
@@ -218,6 +225,18 @@ def _delinquency(check: PolicyChecker, value: Any) -> DelinquencyPolicy:
     )
 
 
+def _reporting_targets(check: PolicyChecker, value: Any) -> dict[str, Decimal]:
+    """`reporting.targets`: figure -> target rate as a fraction (0.25 = 25%), at most 4 decimals, at most 1.
+    An absent section or figure means no target (the report shows none)."""
+    if value is None:
+        return {}
+    section = check.mapping(value, "reporting", REPORTING_KEYS)
+    targets = section.get("targets") or {}
+    check.mapping(targets, "reporting.targets", TARGET_FIGURES)
+    return {figure: check.decimal(rate, f"reporting.targets.{figure}", 4, maximum=Decimal(1), noun="a rate (0.25 = 25%)")
+            for figure, rate in targets.items() if rate is not None}
+
+
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
     from pipelines.lender import validate as validate_lender  # it builds on PolicyChecker above
@@ -244,4 +263,5 @@ def load_policy(path: str | Path) -> Policy:
         delinquency=_delinquency(check, document["delinquency"]),
         document=document,
         lender=validate_lender(document.get("lender"), path),  # pipelines/lender.py
+        targets=_reporting_targets(check, document.get("reporting")),
     )

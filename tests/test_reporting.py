@@ -178,7 +178,8 @@ def test_collected_reconciles_to_the_ledger_in_every_period_and_dimension(book):
         totals = dict(query(book, """select dimension, sum(collected_amount) from marts.recovery_rates
                                      where period_type = ? and period_start = ? group by dimension""", [period_type, start]))
         if ledger:  # the credit dimensions (channel, team, agent) only have rows once something was paid
-            assert set(totals) == {"portfolio", "bucket", "stage", "product", "vintage", "channel", "team", "agent"}
+            assert set(totals) == {"portfolio", "bucket", "stage", "book_line", "product", "vintage", "channel", "team",
+                                   "agent"}
         assert all(total == ledger for total in totals.values()), (period_type, start, totals, ledger)
 
 
@@ -240,13 +241,14 @@ def test_report_and_workbook_are_published_with_the_batch(book, tmp_path):
     assert report_as_of(stable) == LAST and stable.read_bytes() == (folder / "kpi_report.html").read_bytes()
     assert report_as_of(book.out / NIGHTS[0].isoformat() / "kpi_report.html") == NIGHTS[0]
     workbook = load_workbook(book.out / "kpi_tables.xlsx", read_only=True)
-    assert workbook.sheetnames == ["README", "recovery_rates", "roll_rates", "vintage", "agent_performance",
-                                   "early_warnings", "strategy_outcomes"]
+    assert workbook.sheetnames == ["README", "kpi_figures", "kpi_restatements", "book_status", "recovery_rates",
+                                   "roll_rates", "vintage", "agent_performance", "early_warnings", "strategy_outcomes",
+                                   "first_contact_timeliness"]
     written = 0
     for sheet in workbook.sheetnames[1:]:
         (rows_in_mart,), = query(book, f"select count(*) from marts.{sheet}")
-        rows_in_sheet = sum(1 for _ in workbook[sheet].iter_rows()) - 1     # less the header row
-        assert rows_in_sheet == rows_in_mart > 0, sheet
+        rows_in_sheet = sum(1 for _ in workbook[sheet].iter_rows()) - 2     # less the definition and header rows
+        assert rows_in_sheet == rows_in_mart > 0 or sheet == "kpi_restatements", sheet   # no restatement in the book
         written += rows_in_sheet
     assert batch["counts"]["kpi_tables.xlsx"] == written
     # a rerun of the night (another run id, same warehouse) writes the same bytes
@@ -259,14 +261,72 @@ def test_report_opens_in_headless_chromium_with_every_chart_drawn(book, tmp_path
     from pipelines.reporting.browser import inspect
 
     shot = REPO / "docs" / "kpi_report.png" if os.environ.get("ARREARS_UPDATE_SCREENSHOT") else tmp_path / "kpi.png"
-    check = inspect(book.out / "kpi_report.html", screenshot=shot)
+    check = inspect(book.out / "kpi_report.html", screenshot=shot, width=1400)
     assert check.console_errors == [] and check.page_errors == []
     assert check.requests == []                                         # nothing fetched: no network
     expected = {"recovery-trend", "collected-weekly", "recovery-by-stage", "flow-matrix", "roll-cure", "vintage-m2",
                 "vintage-m3", "agent-league", "early-warnings", "strategy", "timeliness"}
     assert set(check.marks) == expected
     assert check.empty == [] and all(n > 0 for n in check.marks.values()), check.marks
+    # every chart has a visible title (drawn text with a size, not only a tooltip) and visible axis titles
+    assert all(len(check.titles[c]) > 10 for c in expected), check.titles
+    assert all(check.axis_titles[c] for c in expected), check.axis_titles
+    assert check.titles["recovery-by-stage"].endswith("2026-03") and "2026-03" in check.titles["flow-matrix"]
+    # fits 1400 px: the page does not scroll sideways, and nothing inside it does either
+    assert check.viewport_width == 1400 and check.page_width <= 1400 and check.overflowing == [], check.overflowing
     assert shot.stat().st_size > 20_000
+
+
+def test_report_reads_on_its_own_book_lines_targets_horizon_and_stage_order(book):
+    html = (book.out / "kpi_report.html").read_text(encoding="utf-8")
+    assert "docs/reporting.md" not in html and "How to read this report" in html
+    # the book of 03-31: L2, L4, L5, L6 overdue (active arrears, none written off or placed), L1 and L3 current
+    assert query(book, "select book_line, loans, overdue_amount from marts.book_status order by book_line") == [
+        ("arrears", 4, _money(2886)), ("current", 2, _money(0))]
+    # March's headline figures with the policy's targets: recovery 2,530 / 3,540 against 25%
+    figures = {r[0]: r[1:] for r in query(book, """select figure, numerator, denominator, value, target, target_gap
+        from marts.kpi_figures where as_of_date = ? and period_start = '2026-03-01'""", [LAST])}
+    assert figures["recovery_rate"] == (2530, 3540, Decimal("0.714689"), Decimal("0.25"), Decimal("0.464689"))
+    assert figures["collected_amount"][2] == 3550 and figures["payments"][2] == 3      # P8 bounced: not counted
+    # history horizon (first night 02-28): the episodes of L2 (first overdue day 02-21), L3 (01-11) and L4's
+    # first one (02-26) began before it; L4's second episode (03-26), L1, L5 and L6 began in March
+    episodes = query(book, """select loan_id, first_overdue_day, reported_timeliness, is_overdue_on_as_of_date
+                              from marts.first_contact_timeliness order by all""")
+    assert [(e[0], e[1]) for e in episodes if e[2] == "before_history"] == [
+        ("L2", date(2026, 2, 21)), ("L3", date(2026, 1, 11)), ("L4", date(2026, 2, 26))]
+    assert figures["first_contact_on_time_rate"][:2] == (0, 4)          # the four March episodes, all late
+    assert ("L2", date(2026, 2, 21), "before_history", True) in episodes   # still overdue tonight: charted apart
+    assert "before history" in html
+    # the recovery-by-stage bars in stage order
+    stage_chart = html[html.index("data-chart='recovery-by-stage'"):]
+    stage_chart = stage_chart[:stage_chart.index("</svg>")]
+    assert stage_chart.index(">early<") < stage_chart.index(">middle<")
+
+
+def test_workbook_formats_filters_and_definitions(book):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(book.out / "kpi_tables.xlsx")
+    for name in workbook.sheetnames[1:]:
+        sheet = workbook[name]
+        assert sheet.freeze_panes == "A3", name                          # definition and header rows stay
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A2:"), name
+        assert sheet["A1"].value.startswith(name) and sheet["A1"].comment is not None, name
+        assert all(cell.comment is not None for cell in sheet[2]), name  # every column has its definition
+    sheet = workbook["recovery_rates"]
+    header = {cell.value: cell.column for cell in sheet[2]}
+    march = next(r for r in sheet.iter_rows(min_row=3)
+                 if r[header["period_type"] - 1].value == "month" and r[header["dimension"] - 1].value == "portfolio"
+                 and r[header["period_start"] - 1].value.date() == date(2026, 3, 1))
+    cell = {name: march[column - 1] for name, column in header.items()}
+    assert cell["recovery_rate"].number_format == "0.00%" and float(cell["recovery_rate"].value) == 0.714689
+    assert cell["collected_amount"].number_format == "#,##0.00" and float(cell["collected_amount"].value) == 3550
+    assert cell["payments"].number_format == "#,##0" and cell["period_start"].number_format == "yyyy-mm-dd"
+    figures = workbook["kpi_figures"]
+    header = {cell.value: cell.column - 1 for cell in figures[2]}
+    formats = {(r[header["figure"]].value, r[header["value"]].number_format) for r in figures.iter_rows(min_row=3)}
+    assert ("recovery_rate", "0.00%") in formats and ("collected_amount", "#,##0.00") in formats
+    assert ("payments", "#,##0") in formats
 
 
 def test_dbt_unit_tests_pass_and_the_reconciliation_test_catches_a_drift(book, tmp_path):
@@ -295,6 +355,48 @@ def test_dbt_unit_tests_pass_and_the_reconciliation_test_catches_a_drift(book, t
     assert len(failures) == 1 and failures[0].startswith("reporting_reconciles_to_ledger"), failures
 
 
+def test_rerun_replaces_published_figures_and_a_late_payment_is_restated(book, tmp_path):
+    """On a copy of the book: a rerun of 03-20 replaces that night's published figures and leaves the
+    other nights' as they were; then the night of 04-01 delivers L5's payment of 765.00 with value
+    date 03-30 - after March was published as closed on 03-31. The 04-01 report restates March
+    (collected 3,550.00 -> 4,315.00) with the late payment as the reason, and its tiles show April
+    to date (one night) beside March, the last complete month."""
+    from pipelines.nightly import run_night
+    from tests.extracts import write_extract
+
+    root = tmp_path / "copy"
+    shutil.copytree(book.landing, root / "landing")
+    shutil.copytree(book.warehouse.parent, root / "warehouse")
+    paths = Paths.resolve(landing=root / "landing", warehouse=root / "warehouse" / book.warehouse.name, out=root / "outbox")
+    figures_sql = """select as_of_date, period_start, figure, numerator, denominator, value, target
+                     from marts.kpi_figures order by all"""
+    published = query(paths, figures_sql)
+    run_night(NIGHTS[1], paths)
+    assert query(paths, figures_sql) == published                      # replaced, not duplicated or changed
+    assert query(paths, "select count(*) from marts.kpi_restatements") == [(0,)]
+
+    april = date(2026, 4, 1)
+    extract = reporting_book(april)
+    extract["payments"].append(payment("P9", "L5", "2026-03-30", "765.00"))
+    write_extract(paths.landing, april, extract)
+    run_night(april, paths)
+    restated = {r[0]: r[1:] for r in query(paths, """
+        select figure, published_on, published_value, restated_value, late_payments, late_payment_amount, reason
+        from marts.kpi_restatements where as_of_date = ? and period_start = '2026-03-01'""", [april])}
+    assert restated["collected_amount"] == (LAST, 3550, 4315, 1, _money(765),
+                                            "payments with value dates in the month arrived after it was published")
+    assert restated["payments"][1:3] == (3, 4)
+    assert restated["liquidation_rate"][1:3] == (Decimal("0.4266"), Decimal("0.746550"))  # L5 paid after placement
+    assert "recovery_rate" not in restated                              # L5 was not in arrears when March opened
+    assert query(paths, "select count(*) from marts.kpi_figures where as_of_date = ?", [LAST]) == [
+        (len([r for r in published if r[0] == LAST]),)]                  # the 03-31 publication is kept as it was
+    html = (paths.out / "kpi_report.html").read_text(encoding="utf-8")
+    restatements = html[html.index('id="restatements"'):html.index('id="how-to-read"')]
+    assert "3,550.00" in restatements and "4,315.00" in restatements and "2026-03-31" in restatements
+    assert "1 late payment (765.00)" in restatements
+    assert "month to date: 2026-04 to date (1 night, to 04-01)" in html and "last complete month: 2026-03" in html
+
+
 # ----------------------------------------------------------------------------------------------
 # Fast tests of the pieces (no dbt)
 
@@ -315,6 +417,13 @@ def test_publish_latest_keeps_the_newest_business_date(tmp_path):
     assert "2026-04-06" in (tmp_path / "kpi_report.html").read_text()
 
 
+def test_workbook_text_that_looks_like_a_formula_stays_text():
+    from pipelines.reporting.report import _excel_value
+
+    assert _excel_value("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert _excel_value("@SUM(A1)") == "'@SUM(A1)" and _excel_value("王芳") == "王芳" and _excel_value(5) == 5
+
+
 def test_charts_escape_labels_and_say_when_there_is_no_data():
     from pipelines.reporting import charts
 
@@ -324,3 +433,30 @@ def test_charts_escape_labels_and_say_when_there_is_no_data():
     assert "data-empty='true'" in empty and "class='mark'" not in empty
     heat = charts.heat_map("z", "t", ["M1"], ["M0", "M1"], {("M1", "M0"): (0.25, 1), ("M1", "M1"): (0.75, 3)})
     assert heat.count("class='mark'") == 2
+    # the title is drawn, not only a tooltip; series beyond the eight Okabe-Ito colours are dashed
+    assert "<text class='chart-title'" in svg and ">t</text>" in heat
+    assert charts.series_style(0) == (charts.BLUE, False) and charts.series_style(8) == (charts.BLUE, True)
+    lines = charts.line_chart("v", "t", ["0", "1"], [charts.Series(str(i), [0.1, 0.2]) for i in range(10)])
+    assert lines.count("stroke-dasharray='5 4'") == 2
+
+
+def test_policy_reporting_targets_are_rates_passed_to_dbt(tmp_path):
+    import yaml
+
+    from pipelines.errors import PolicyError
+    from pipelines.policy import load_policy
+    from pipelines.settings import DEFAULT_POLICY
+
+    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    assert load_policy(DEFAULT_POLICY).dbt_vars()["reporting_targets"] == {
+        figure: str(rate) for figure, rate in document["reporting"]["targets"].items()}
+    for targets, key, problem in [({"recovery_rate": "1.5"}, "reporting.targets.recovery_rate", "is above 1"),
+                                  ({"recovery_rate": "0.12345"}, "reporting.targets.recovery_rate", "more than 4 decimals"),
+                                  ({"recovery": "0.2"}, "reporting.targets.recovery", "unknown key"),
+                                  ({"cure_rate": "-0.1"}, "reporting.targets.cure_rate", "must not be negative")]:
+        path = tmp_path / "policy.yaml"
+        path.write_text(yaml.safe_dump({**document, "reporting": {"targets": targets}}, allow_unicode=True), "utf-8")
+        with pytest.raises(PolicyError, match=rf"^{path}: {key}: .*{problem}"):
+            load_policy(path)
+    path.write_text(yaml.safe_dump({k: v for k, v in document.items() if k != "reporting"}, allow_unicode=True), "utf-8")
+    assert load_policy(path).dbt_vars()["reporting_targets"] == {}      # no section: no targets

@@ -1,5 +1,7 @@
 """Open a KPI report in headless Chromium (playwright with the system's Debian Chromium): collect
-console errors, count each chart's marks, and optionally save a full-page screenshot.
+console errors, count each chart's marks, read each chart's visible title and axis titles, measure
+horizontal overflow at the viewport width (1400 px by default), and optionally save a full-page
+screenshot.
 
     python -m pipelines.reporting.browser outbox/kpi_report.html docs/kpi_report.png
 
@@ -26,9 +28,29 @@ class PageCheck:
     requests: list[str] = field(default_factory=list)   # anything fetched besides the page itself
     marks: dict[str, int] = field(default_factory=dict)  # chart id -> number of marks drawn
     empty: list[str] = field(default_factory=list)      # charts that drew their "no data" note
+    titles: dict[str, str] = field(default_factory=dict)  # chart id -> its visible title (rendered, non-zero size)
+    axis_titles: dict[str, list[str]] = field(default_factory=dict)  # chart id -> visible axis titles
+    page_width: int = 0                                  # document scroll width
+    viewport_width: int = 0
+    overflowing: list[str] = field(default_factory=list)  # elements wider than their box (sideways scroll)
 
 
-def inspect(report: Path, screenshot: Path | None = None, width: int = 1280) -> PageCheck:
+VISIBLE_TEXT = """(svg, selector) => Array.from(svg.querySelectorAll(selector)).filter(t => {
+    const box = t.getBoundingClientRect();
+    const style = getComputedStyle(t);
+    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none'
+        && parseFloat(style.opacity || '1') > 0;
+}).map(t => t.textContent.trim())"""
+
+OVERFLOW = """() => Array.from(document.querySelectorAll('body, body *')).filter(e => {
+    const style = getComputedStyle(e);
+    return e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0
+        && (style.overflowX === 'auto' || style.overflowX === 'scroll');
+}).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined
+        ? '.' + e.className : ''))"""
+
+
+def inspect(report: Path, screenshot: Path | None = None, width: int = 1400) -> PageCheck:
     from playwright.sync_api import sync_playwright
 
     check = PageCheck()
@@ -48,6 +70,13 @@ def inspect(report: Path, screenshot: Path | None = None, width: int = 1280) -> 
                 check.marks[chart] = marks
                 if empty:
                     check.empty.append(chart)
+                svg = page.locator(f"svg[data-chart='{chart}']")
+                titles = svg.evaluate(f"svg => ({VISIBLE_TEXT})(svg, '.chart-title')")
+                check.titles[chart] = titles[0] if titles else ""
+                check.axis_titles[chart] = svg.evaluate(f"svg => ({VISIBLE_TEXT})(svg, '.axis-title')")
+            check.page_width = page.evaluate("document.documentElement.scrollWidth")
+            check.viewport_width = page.evaluate("window.innerWidth")
+            check.overflowing = page.evaluate(OVERFLOW)
             if screenshot is not None:
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(screenshot), full_page=True)

@@ -15,8 +15,12 @@ import duckdb
 from pipelines.warehouse import reader
 
 # The KPI tables of the Excel export, in sheet order (a table not built yet is left out).
-KPI_TABLES = ["recovery_rates", "roll_rates", "vintage", "agent_performance", "early_warnings",
-              "strategy_outcomes"]
+KPI_TABLES = ["kpi_figures", "kpi_restatements", "book_status", "recovery_rates", "roll_rates", "vintage",
+              "agent_performance", "early_warnings", "strategy_outcomes", "first_contact_timeliness"]
+# Tables that keep rows of every report date: the export shows those published up to D.
+PUBLISHED_TABLES = {"kpi_figures"}
+# Stage order of the report (the policy's stages; not_on_book last).
+STAGE_ORDER = ("current", "early", "middle", "late")
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -39,7 +43,10 @@ class ReportData:
     as_of: date
     currency: str
     month_start: date
-    headline: dict = field(default_factory=dict)
+    book: dict[str, dict] = field(default_factory=dict)        # book_status by book line
+    figures: dict[tuple[date, str], dict] = field(default_factory=dict)  # kpi_figures of D by (month, figure)
+    restatements: list[dict] = field(default_factory=list)
+    first_night: date | None = None
     buckets: list[str] = field(default_factory=list)
     trend: list[dict] = field(default_factory=list)
     monthly: list[dict] = field(default_factory=list)
@@ -71,18 +78,28 @@ def _load(con: duckdb.DuckDBPyConnection, as_of: date, buckets: list[str]) -> Re
     month_start = as_of.replace(day=1)
     data = ReportData(as_of=as_of, currency=currency, month_start=month_start)
     data.missing = [t for t in ["recovery_rates", "roll_rates", "vintage", "agent_performance", "early_warnings",
-                                "strategy_outcomes", "contact_timeliness"] if t not in marts]
+                                "strategy_outcomes", "first_contact_timeliness", "kpi_figures", "kpi_restatements",
+                                "book_status"] if t not in marts]
 
-    data.headline = rows(con, """
-        select count(*) as active_loans,
-               count(*) filter (where is_overdue) as overdue_loans,
-               coalesce(sum(overdue_amount) filter (where is_overdue), 0) as overdue_amount,
-               coalesce(sum(outstanding_principal), 0) as outstanding_principal
-        from marts.loan_delinquency where as_of_date = ? and currency = ?""", [as_of, currency])[0]
     data.buckets = list(buckets)
-    data.headline["by_bucket"] = dict(con.execute(
-        """select bucket, count(*) from marts.loan_delinquency where as_of_date = ? and currency = ?
-           group by bucket""", [as_of, currency]).fetchall())
+    if "book_status" in marts:
+        data.book = {r["book_line"]: r for r in rows(con, """
+            select book_line, loans, overdue_loans, overdue_amount, outstanding_principal, history_starts_on
+            from marts.book_status where as_of_date = ? and currency = ?""", [as_of, currency])}
+        data.first_night = next((r["history_starts_on"] for r in data.book.values()), None)
+
+    if "kpi_figures" in marts:
+        data.figures = {(r["period_start"], r["figure"]): r for r in rows(con, """
+            select period_start, period_end, opening_as_of_date, closing_as_of_date, nights, is_opening_observed,
+                   is_period_complete, figure, unit, numerator, denominator, value, target, target_gap
+            from marts.kpi_figures where as_of_date = ? and currency = ? and period_type = 'month'""",
+                                                                           [as_of, currency])}
+    if "kpi_restatements" in marts:
+        data.restatements = rows(con, """
+            select period_start, figure, unit, published_on, published_value, restated_value, change,
+                   late_payments, late_payment_amount, late_reversals, late_reversal_amount, reason
+            from marts.kpi_restatements where as_of_date = ? and currency = ?
+            order by period_start, figure""", [as_of, currency])
 
     if "recovery_rates" in marts:
         data.trend = rows(con, """
@@ -98,7 +115,7 @@ def _load(con: duckdb.DuckDBPyConnection, as_of: date, buckets: list[str]) -> Re
             from marts.recovery_rates
             where period_type = 'month' and dimension = 'portfolio' and currency = ?
             order by period_start""", [currency])
-        for dimension in ("stage", "bucket", "channel", "team"):
+        for dimension in ("stage", "bucket", "book_line", "channel", "team"):
             data.month_cuts[dimension] = rows(con, """
                 select segment, accounts_overdue_at_start, overdue_at_start, recovered_amount, recovery_rate,
                        accounts_newly_placed, placed_amount, liquidated_amount, liquidation_rate, collected_amount
@@ -171,12 +188,13 @@ def _load(con: duckdb.DuckDBPyConnection, as_of: date, buckets: list[str]) -> Re
             r["cure_rate"] = r["cured"] / r["matured"] if r["matured"] else None
             r["recovery_rate"] = r["collected"] / r["overdue"] if r["overdue"] else None
 
-    if "contact_timeliness" in marts:
+    if "first_contact_timeliness" in marts:
+        # tonight's overdue loans; before_history: fell overdue before the warehouse's first night
         data.timeliness = rows(con, """
-            select stage, timeliness, count(*) as loans,
+            select stage, reported_timeliness as timeliness, count(*) as loans,
                    avg(days_to_first_contact) as avg_days, median(days_to_first_contact) as median_days
-            from marts.contact_timeliness where as_of_date = ?
-            group by stage, timeliness
+            from marts.first_contact_timeliness where as_of_date = ? and is_overdue_on_as_of_date
+            group by stage, reported_timeliness
             order by case stage when 'early' then 1 when 'middle' then 2 when 'late' then 3 else 4 end, timeliness""",
                                [as_of])
     return data

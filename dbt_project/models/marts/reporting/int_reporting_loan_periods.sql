@@ -1,5 +1,5 @@
 {#- One row per loan and reporting period (int_reporting_periods) in which the loan was on the book
-    (marts.loan_delinquency) at the period's opening night or on a later night of the period, or
+    (int_reporting_book_lines) at the period's opening night or on a later night of the period, or
     received a payment with a value date in the period. What the recovery and roll-rate marts
     aggregate:
 
@@ -9,6 +9,9 @@
                              (placed_on), with that night's overdue amount (placed_amount);
             current          on the book, never overdue in the period after the opening;
             off_book         not on the book in the period at all, but paid (e.g. a closed loan).
+    opening_book_line  the loan's book line at the opening night (int_reporting_book_lines: arrears,
+                       placed_agency, placed_legal, written_off, current; null when not on the book);
+    payments           payments with a value date in the period not cancelled by a reversal;
     collected_amount   every net payment (int_reporting_payments) with a value date in the period;
     recovered_amount   of an opening_overdue loan: its net payments after the opening night;
     liquidated_amount  of a newly_overdue loan: its net payments after the placement night.
@@ -23,18 +26,7 @@ with periods as (
 
 book as (
 
-    select
-        as_of_date,
-        loan_id,
-        bucket,
-        stage,
-        dpd,
-        is_overdue,
-        is_written_off,
-        overdue_amount,
-        outstanding_principal
-    from {{ ref('loan_delinquency') }}
-    where as_of_date <= {{ as_of_date() }}
+    select * from {{ ref('int_reporting_book_lines') }}
 
 ),
 
@@ -94,7 +86,8 @@ payments as (
         p.opening_as_of_date,
         pay.loan_id,
         pay.value_date,
-        pay.net_amount
+        pay.net_amount,
+        pay.is_reversed
     from periods p
     inner join {{ ref('int_reporting_payments') }} pay
         on pay.value_date >= p.period_start
@@ -118,7 +111,7 @@ collected as (
         pay.period_type,
         pay.period_start,
         pay.loan_id,
-        count(*) as payments,
+        sum(case when pay.is_reversed then 0 else 1 end) as payments,
         sum(pay.net_amount) as collected_amount,
         sum(case when o.is_overdue and pay.value_date > pay.opening_as_of_date then pay.net_amount else 0 end) as recovered_amount,
         sum(case when pl.placed_on is not null and pay.value_date > pl.placed_on then pay.net_amount else 0 end) as liquidated_amount
@@ -167,6 +160,7 @@ select
     o.dpd as opening_dpd,
     coalesce(o.is_overdue, false) as is_overdue_at_opening,
     coalesce(o.is_written_off, false) as is_written_off_at_opening,
+    o.book_line as opening_book_line,
     cast(case when o.is_overdue then o.overdue_amount else 0 end as {{ type_money() }}) as overdue_at_start,
     cast(o.outstanding_principal as {{ type_money() }}) as opening_outstanding_principal,
     pl.placed_on,

@@ -19,7 +19,8 @@ reversals as (
     select
         reverses_payment_id as payment_id,
         min(payment_id) as reversal_id,
-        min(value_date) as reversal_value_date
+        min(value_date) as reversal_value_date,
+        min(delivered_on) as reversal_delivered_on
     from known
     where is_reversal
         and value_date <= {{ as_of_date() }}
@@ -40,6 +41,7 @@ select
     r.reversal_id is not null as is_reversed,
     r.reversal_id as reversed_by_payment_id,
     r.reversal_value_date,
+    r.reversal_delivered_on,
     cast(case when r.reversal_id is null then p.amount else 0 end as {{ type_money() }}) as net_amount
 from known p
 left join reversals r on r.payment_id = p.payment_id

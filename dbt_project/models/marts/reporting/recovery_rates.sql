@@ -5,6 +5,8 @@
       portfolio  all                          the whole book
       bucket     bucket at the opening night  (not_on_book: loans not yet/no longer on the book then)
       stage      stage at the opening night
+      book_line  book line at the opening night (int_reporting_book_lines): arrears = active arrears,
+                 placed_agency, placed_legal, written_off, current, not_on_book
       product    the loan's product
       vintage    disbursement month YYYY-MM
       channel    the contact channel credited with each payment (payment_attribution; unattributed)
@@ -18,6 +20,7 @@
     liquidation_rate = liquidated_amount / placed_amount: net payments after placement from loans that
                        became overdue during the period, over their overdue amount when placed
                        (collected / balance newly placed in the period).
+    payments         = payments with a value date in the period not cancelled by a reversal known on D.
     collected_amount = every net payment with a value date in the period (reversals known on D
                        removed), whatever the loan's cohort: within one period, currency and dimension
                        the segments add up to the ledger (tested: reporting_reconciles_to_ledger).
@@ -29,6 +32,7 @@
     'portfolio': "'all'",
     'bucket': "coalesce(lp.opening_bucket, 'not_on_book')",
     'stage': "coalesce(lp.opening_stage, 'not_on_book')",
+    'book_line': "coalesce(lp.opening_book_line, 'not_on_book')",
     'product': "lp.product",
     'vintage': "coalesce(substring(cast(lp.disbursed_on as " ~ dbt.type_string() ~ ") from 1 for 7), 'unknown')",
 } %}
@@ -87,6 +91,7 @@ credited as (
         pa.team,
         pa.agent_id,
         pa.net_amount,
+        pa.is_reversed,
         case when lp.cohort = 'opening_overdue' and pa.value_date > lp.opening_as_of_date
             then pa.net_amount else 0 end as recovered_amount,
         case when lp.cohort = 'newly_overdue' and pa.value_date > lp.placed_on
@@ -153,7 +158,7 @@ credit_totals as (
         sum(recovered_amount) as recovered_amount,
         sum(liquidated_amount) as liquidated_amount,
         sum(net_amount) as collected_amount,
-        count(*) as payments
+        sum(case when is_reversed then 0 else 1 end) as payments
     from credited
     group by period_type, period_start, currency, {{ expressions['payment'] | replace('pa.', '') }}
     {{ 'union all' if not loop.last }}
