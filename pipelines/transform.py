@@ -1,7 +1,7 @@
 """Run the dbt project in-process (dbt's programmatic runner) for one business date.
 
 The CLI builds the whole project in one `dbt build`; the Airflow DAG runs the same project as one
-task per step (STEPS: staging, delinquency, contact, reporting, then every data test). Both pass
+task per step (STEPS: staging, delinquency, scoring, contact, reporting, then every data test). Both pass
 the business date as the dbt var `as_of_date`, and both point the in-project profile at the
 warehouse via ARREARS_WAREHOUSE.
 """
@@ -56,6 +56,7 @@ def run_dbt(args: list[str], warehouse: Path) -> None:
 STEPS: dict[str, list[str]] = {
     "staging": ["path:models/staging"],
     "delinquency": ["+loan_delinquency", "+loan_bucket_history", "+loan_delinquency_month_end"],
+    "scoring": ["+collection_scores", "+score_training_examples"],
     "contact": ["+overdue_accountability", "+contact_log", "+contact_timeliness"],
     "reporting": ["path:models"],
     "tests": [],
