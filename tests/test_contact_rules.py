@@ -68,6 +68,8 @@ create table intermediate.int_payment_effects (loan_id varchar, amount decimal(1
 create table marts.loan_delinquency (as_of_date date, loan_id varchar, customer_id varchar, dpd integer,
     bucket varchar, stage varchar, is_overdue boolean, overdue_since date, overdue_amount decimal(18,2),
     outstanding_principal decimal(18,2), currency varchar);
+create table marts.collection_scores (as_of_date date, loan_id varchar, customer_id varchar, model_version varchar,
+    probability_to_pay decimal(7,6), score integer, risk_band varchar, reason_codes varchar);
 create table marts.contact_log (as_of_date date, action_id varchar, loan_id varchar, customer_id varchar,
     person_id varchar, channel varchar, template varchar, language varchar, destination varchar,
     scheduled_after timestamptz, scheduled_before timestamptz, display_zone varchar, status varchar,

@@ -127,9 +127,10 @@ def build_charts(data: ReportData) -> dict[str, Markup]:
     return out
 
 
-def render_html(data: ReportData, run_id: str, policy_version: str) -> str:
+def render_html(data: ReportData, run_id: str, policy_version: str, score: dict | None = None) -> str:
     """The page. `run_id` is recorded in `_batch.json`, not on the page, so that a rerun of a night
-    on the same warehouse writes the same bytes."""
+    on the same warehouse writes the same bytes. `score`: the collection score's monitoring figures
+    (pipelines.scoring.monitoring), its own section."""
     chart_svgs = build_charts(data)
     month = next((m for m in data.monthly if m["period_start"] == data.month_start), None)
     agents_by_team: dict[str, list[dict]] = defaultdict(list)
@@ -155,7 +156,7 @@ def render_html(data: ReportData, run_id: str, policy_version: str) -> str:
     m1 = next((r for r in data.roll_summary if r["from_position"] == 1), None)
     return _environment().get_template("kpi_report.html.j2").render(
         d=data, charts=chart_svgs, month=month, agents_by_team=dict(agents_by_team), teams=teams, totals=totals, m1=m1,
-        run_id=run_id, policy_version=policy_version, as_of_meta=AS_OF_META)
+        run_id=run_id, policy_version=policy_version, as_of_meta=AS_OF_META, score=score)
 
 
 def write_excel(warehouse: Path, as_of: date, path: Path) -> int:
