@@ -103,7 +103,10 @@ def bin_feature(name: str, x: np.ndarray, y: np.ndarray) -> FeatureBins:
         if counts[small] >= MIN_BIN_SHARE * len(x):
             break
         edges.pop(min(small, len(edges) - 1))   # merge it into a neighbour
-    direction = np.sign(pd.Series(x).corr(pd.Series(y), method="spearman") or 1.0)
+    if np.all(x == x[0]):
+        return FeatureBins(name, [], [0.0], 0.0)      # constant: nothing to learn from
+    correlation = pd.Series(x).corr(pd.Series(y), method="spearman")
+    direction = 1.0 if np.isnan(correlation) or correlation >= 0 else -1.0
     while True:
         idx = np.searchsorted(edges, x, side="right")
         good = np.bincount(idx, weights=y, minlength=len(edges) + 1)
