@@ -15,7 +15,8 @@ of `arrears score train` (newest 3 matured month ends held out) compares:
   ceiling a model could reach if it saw the segment),
 - `--card`: an exported scorecard table applied as is (e.g. the packaged default on a new book),
 each on all overdue loans and on the early ones (DPD <= 30). --write-default writes the scorecard
-trained here as the packaged default (dbt seed) and its model card beside this bench's results.
+trained here as the packaged default (dbt seed score_card_default.csv) and its model card
+(score_card_default.md beside it).
 
     .venv/bin/python bench/bench_scoring.py --home-credit ../shared/realdata/home_credit_sample/installments_payments.csv
 
@@ -154,9 +155,11 @@ def main() -> int:
         fitted.version = f"packaged-{args.seed}-{args.loans}-{model_card['training_data_sha256'][:8]}"
         model_card["model_version"] = fitted.version
         model_card["decision"] = "packaged default (the model nights use until a trained one is promoted)"
+        model_card["metrics"].pop("current")   # the model in force when it was trained: not meaningful here
+        model_card.pop("trained_at")           # the card is committed: no wall-clock time in it
         train.write_card_csv(DBT_PROJECT_DIR / "seeds" / "score_card_default.csv", fitted)
         args.workdir.mkdir(parents=True, exist_ok=True)
-        (args.workdir / "packaged_model_card.md").write_text(train.card_markdown(model_card))
+        (DBT_PROJECT_DIR / "seeds" / "score_card_default.md").write_text(train.card_markdown(model_card))
         report["packaged_default"] = fitted.version
     print(json.dumps(report, indent=2))
     return 0

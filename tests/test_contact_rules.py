@@ -416,6 +416,10 @@ def test_every_rule_withholds_in_a_hand_made_night(compiled):
         "staging.stg_agents": [{"as_of_date": D, "agent_id": "G1", "languages": "zh-CN", "active": True,
                                 "daily_capacity": 10}],
         "marts.contact_log": [],
+        # L7 is in the early challenger, which calls medium and high risk loans only (docs/scoring.md)
+        "marts.collection_scores": [{"as_of_date": D, "loan_id": "L7", "customer_id": "C6", "model_version": "t",
+                                     "probability_to_pay": Decimal("0.200000"), "score": 450, "risk_band": "high",
+                                     "reason_codes": ""}],
     }
     con = run_models(compiled, book)
     log = {(r["loan_id"], r["channel"]): r for r in rows(con, "select * from marts.contact_log")}

@@ -244,7 +244,7 @@ def write_card_csv(path: Path, card: scorecard.Scorecard) -> None:
 def card_markdown(card: dict) -> str:
     m = card["metrics"]
     lines = [f"# Model card: {card['model_version']}", "",
-             f"- trained as of {card['trained_as_of']} (at {card['trained_at']})",
+             f"- trained as of {card['trained_as_of']}" + (f" (at {card['trained_at']})" if "trained_at" in card else ""),
              f"- label: {card['label']}",
              f"- training window {card['data_window']['training'][0]} .. {card['data_window']['training'][1]} "
              f"({card['data_window']['training_rows']} examples), holdout {card['data_window']['holdout'][0]} .. "
@@ -252,7 +252,7 @@ def card_markdown(card: dict) -> str:
              f"- training data sha256: `{card['training_data_sha256']}`",
              f"- decision: {card['decision']}", "",
              "| model | AUC | Gini | KS | decile inversions |", "|---|---|---|---|---|"]
-    for name in ("challenger", "current", "baseline_dpd_and_amount"):
+    for name in (n for n in ("challenger", "current", "baseline_dpd_and_amount") if n in m):
         lines.append(f"| {name} | {m[name]['auc']} | {m[name]['gini']} | {m[name]['ks']} | {m[name]['decile_inversions']} |")
     lines += ["", "| feature | bins | IV | coefficient |", "|---|---|---|---|"]
     lines += [f"| {f} | {v['bins']} | {v['information_value']} | {v['coefficient']} |" for f, v in card["features"].items()]

@@ -78,8 +78,7 @@ paid_by_due_date as (
     from schedule s
     left join {{ ref('int_reporting_payments') }} p
         on p.loan_id = s.loan_id
-        and p.value_date <= s.due_date
-        and (not p.is_reversed or p.reversal_value_date > s.due_date)
+        and {{ payment_in_force('p', 's.due_date') }}
     group by s.loan_id, s.due_date, s.installment_no, s.cumulative_due, s.amount_due
 
 ),
@@ -143,8 +142,7 @@ payments as (
     from observations o
     inner join {{ ref('int_reporting_payments') }} p
         on p.loan_id = o.loan_id
-        and p.value_date <= o.observation_date
-        and (not p.is_reversed or p.reversal_value_date > o.observation_date)
+        and {{ payment_in_force('p', 'o.observation_date') }}
 
 ),
 

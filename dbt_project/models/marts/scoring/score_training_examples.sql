@@ -29,8 +29,7 @@ paid_after as (
     inner join {{ ref('int_reporting_payments') }} p
         on p.loan_id = f.loan_id
         and p.value_date > f.observation_date
-        and p.value_date <= {{ window_end }}
-        and (not p.is_reversed or p.reversal_value_date > {{ window_end }})
+        and {{ payment_in_force('p', window_end) }}
     group by f.loan_id, f.observation_date
 
 ),
