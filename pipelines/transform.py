@@ -64,12 +64,14 @@ STEPS: dict[str, list[str]] = {
 
 
 def step_args(step: str) -> list[str]:
-    """dbt arguments of one DAG step: `run` of its new models, or `test` of everything."""
+    """dbt arguments of one DAG step: `build` of its new models and seeds (the packaged scorecard
+    is a seed) without their tests, or `test` of everything."""
     if step == "tests":
         return ["test", "--exclude-resource-type", "unit_test"]
     names = list(STEPS)
     earlier = [selector for name in names[: names.index(step)] for selector in STEPS[name]]
-    return ["run", "--select", *STEPS[step], *(["--exclude", *earlier] if earlier else [])]
+    return ["build", "--select", *STEPS[step], *(["--exclude", *earlier] if earlier else []),
+            "--exclude-resource-type", "test", "unit_test"]
 
 
 def run_step(as_of: date, warehouse: Path, step: str, extra_vars: dict | None = None) -> None:
