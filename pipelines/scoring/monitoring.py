@@ -45,7 +45,8 @@ def monitoring(warehouse: Path, as_of: date) -> dict | None:
             return None
         version = str(tonight.model_version.iloc[0])
         card = _card(con, version)
-        history = con.execute("select * from marts.score_training_examples where as_of_date = ?", [as_of]).df()
+        # the history as the newest night built it (the report of D is written right after D's build)
+        history = con.execute("select * from marts.score_training_examples").df()
     out = {"model_version": version, "scored": int(len(tonight)),
            "bands": {str(k): int(v) for k, v in tonight.risk_band.value_counts().sort_index().items()}}
     if card is None or history.empty:
