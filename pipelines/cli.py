@@ -64,6 +64,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from letters import cli as letters_cli
     from pipelines import explain, generate
+    from pipelines.scoring import cli as score_cli
 
     parser = argparse.ArgumentParser(prog="arrears", description="Nightly pipeline for collecting overdue loans.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser("explain", help="show how a loan's days past due came out on a date")
     explain.add_arguments(exp)
     exp.set_defaults(handler=explain.run)
+
+    score = commands.add_parser("score", help="the collection score: `arrears score train --as-of DATE`")
+    score_cli.add_arguments(score)
+    score.set_defaults(handler=score_cli.run)
 
     letters = commands.add_parser("letters", help="letter templates: `arrears letters preview` renders a sample")
     letters_cli.add_arguments(letters)

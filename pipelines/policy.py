@@ -70,10 +70,15 @@ class Policy:
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
         from pipelines.contact.policy import parse_contact  # the contact section is validated there
+        from pipelines.scoring.policy import check_action_bands, parse_scoring  # the scoring section
 
         d = self.delinquency
+        contact = parse_contact(self.document.get("contact"), self.path, self.lender)
+        scoring = parse_scoring(self.document.get("scoring"), self.path)
+        check_action_bands(contact.actions, scoring, self.path)
         return {
-            **parse_contact(self.document.get("contact"), self.path, self.lender).dbt_vars(),
+            **contact.dbt_vars(),
+            **scoring.dbt_vars(),
             "policy_version": self.version,
             "delinquency_tolerance_amount": str(d.tolerance_amount),
             "delinquency_minimum_days": d.minimum_days,

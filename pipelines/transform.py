@@ -23,7 +23,7 @@ from pipelines.errors import DataTestFailed, TransformFailed, WarehouseBusy
 from pipelines.settings import DBT_PROJECT_DIR
 
 # The night's dbt steps, in order: names of selectors in dbt_project/selectors.yml.
-STEPS: tuple[str, ...] = ("staging", "delinquency", "contact", "reporting")
+STEPS: tuple[str, ...] = ("staging", "delinquency", "scoring", "contact", "reporting")
 # A data test runs in the first step by which every model it reads is built (dbt's "buildable").
 INDIRECT_SELECTION = "buildable"
 MAX_NAMED = 5  # failures named in the one-line message

@@ -68,6 +68,8 @@ create table intermediate.int_payment_effects (loan_id varchar, amount decimal(1
 create table marts.loan_delinquency (as_of_date date, loan_id varchar, customer_id varchar, dpd integer,
     bucket varchar, stage varchar, is_overdue boolean, overdue_since date, overdue_amount decimal(18,2),
     outstanding_principal decimal(18,2), currency varchar);
+create table marts.collection_scores (as_of_date date, loan_id varchar, customer_id varchar, model_version varchar,
+    probability_to_pay decimal(7,6), score integer, risk_band varchar, reason_codes varchar);
 create table marts.contact_log (as_of_date date, action_id varchar, loan_id varchar, customer_id varchar,
     person_id varchar, channel varchar, template varchar, language varchar, destination varchar,
     scheduled_after timestamptz, scheduled_before timestamptz, display_zone varchar, status varchar,
@@ -414,6 +416,10 @@ def test_every_rule_withholds_in_a_hand_made_night(compiled):
         "staging.stg_agents": [{"as_of_date": D, "agent_id": "G1", "languages": "zh-CN", "active": True,
                                 "daily_capacity": 10}],
         "marts.contact_log": [],
+        # L7 is in the early challenger, which calls medium and high risk loans only (docs/scoring.md)
+        "marts.collection_scores": [{"as_of_date": D, "loan_id": "L7", "customer_id": "C6", "model_version": "t",
+                                     "probability_to_pay": Decimal("0.200000"), "score": 450, "risk_band": "high",
+                                     "reason_codes": ""}],
     }
     con = run_models(compiled, book)
     log = {(r["loan_id"], r["channel"]): r for r in rows(con, "select * from marts.contact_log")}

@@ -37,7 +37,7 @@ STAGES = ("early", "middle", "late")
 VARIANTS = ("champion", "challenger")
 BLOCKABLE_FLAGS = ("dispute", "bankruptcy", "deceased", "cease_contact", "legal_hold", "hardship")
 CUSTOMER_FIELDS = ("full_name", "address_line1", "address_line2", "city", "region", "postal_code", "country")
-PRIORITIES = ("overdue_amount_x_dpd", "overdue_amount", "dpd")
+PRIORITIES = ("expected_recovery", "overdue_amount_x_dpd", "overdue_amount", "dpd")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # The worst case a short message must still fit in, checked when the policy is loaded: an SMS for a
@@ -65,13 +65,13 @@ DEFAULT_STAGES: dict[str, dict] = {
             {"channel": "letter", "template": "validation_notice", "on_dpd": [1], "countries": ["US"]},
             {"channel": "letter", "template": "first_reminder", "on_dpd": [10]},
         ],
-        "challenger": {
+        "challenger": {   # treatment by collection score (docs/scoring.md)
             "share": "0.20",
             "salt": "early-2026a",
             "actions": [
-                {"channel": "sms", "template": "early_reminder", "on_dpd": [1, 4]},
-                {"channel": "email", "template": "early_reminder", "on_dpd": [1, 7]},
-                {"channel": "call", "template": "early_call", "from_dpd": 3},
+                {"channel": "sms", "template": "early_reminder", "on_dpd": [1, 3, 7]},
+                {"channel": "email", "template": "early_reminder", "on_dpd": [2]},
+                {"channel": "call", "template": "early_call", "from_dpd": 1, "risk_bands": ["medium", "high"]},
                 {"channel": "letter", "template": "validation_notice", "on_dpd": [1], "countries": ["US"]},
                 {"channel": "letter", "template": "first_reminder", "on_dpd": [10]},
             ],
@@ -114,7 +114,7 @@ DEFAULTS: dict[str, Any] = {
     "calendar": {"holidays": [], "workdays": []},
     "promise": {"escalation_days": 7, "escalation_priority_factor": 2, "escalation_call_template": "broken_promise_call",
                 "escalation_sms_template": "broken_promise"},
-    "priority": "overdue_amount_x_dpd",
+    "priority": "expected_recovery",
     "channel_fallback": {"sms": "email", "email": "sms"},
     "address_required": {
         "default": ["full_name", "address_line1", "city", "postal_code", "country"],
@@ -146,6 +146,7 @@ class Action:
     every_days: int
     min_amount: Decimal
     countries: tuple[str, ...]   # empty: every country
+    risk_bands: tuple[str, ...] = ()   # empty: every loan; else only loans scored in these bands (scoring.risk_bands)
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,8 @@ class ContactPolicy:
                 {"variant": a.variant, "stage": a.stage, "order": a.order, "channel": a.channel,
                  "template": a.template, "on_dpd": list(a.on_dpd), "from_dpd": a.from_dpd,
                  "every_days": a.every_days, "min_amount": str(a.min_amount), "countries": list(a.countries),
-                 "fallback": self.fallback(a.channel, a.template)}
+                 "fallback": self.fallback(a.channel, a.template),
+                 **({"risk_bands": list(a.risk_bands)} if a.risk_bands else {})}
                 for a in self.actions
             ],
         }}
@@ -296,7 +298,7 @@ def _actions(check: PolicyChecker, value: Any, key: str, stage: str, variant: st
     for i, item in enumerate(check.items(value, key)):
         where = f"{key}[{i}]"
         item = check.mapping(item, where, ("channel", "template", "on_dpd", "from_dpd", "every_days", "min_amount",
-                                           "countries"), ("channel", "template"))
+                                           "countries", "risk_bands"), ("channel", "template"))
         channel = check.choice(item["channel"], f"{where}.channel", CHANNELS)
         template = check.text(item["template"], f"{where}.template", NAME, "a template name (a-z, 0-9, _)")
         if "on_dpd" in item and ("from_dpd" in item or "every_days" in item):
@@ -317,11 +319,15 @@ def _actions(check: PolicyChecker, value: Any, key: str, stage: str, variant: st
         min_amount = check.decimal(item.get("min_amount", "0.00"), f"{where}.min_amount")
         countries = tuple(check.text(c, f"{where}.countries[{j}]", COUNTRY, "an ISO 3166-1 alpha-2 code")
                           for j, c in enumerate(check.items(item.get("countries", []), f"{where}.countries")))
+        # the band names are checked against scoring.risk_bands by pipelines.scoring.policy.check_action_bands
+        risk_bands = tuple(check.text(b, f"{where}.risk_bands[{j}]", NAME, "a risk band name")
+                           for j, b in enumerate(check.items(item.get("risk_bands", []), f"{where}.risk_bands")))
         if any(a.channel == channel and a.template == template for a in actions):
             raise check.fail(f"{where}", f"{channel} {template} appears twice in {key}")
         if channel == "call" and on_dpd == () and any(a.channel == "call" and a.from_dpd is not None for a in actions):
             raise check.fail(f"{where}", f"a second recurring call in {key}: one call queue per stage")
-        actions.append(Action(variant, stage, i, channel, template, on_dpd, from_dpd, every_days, min_amount, countries))
+        actions.append(Action(variant, stage, i, channel, template, on_dpd, from_dpd, every_days, min_amount, countries,
+                              risk_bands))
     return actions
 
 

@@ -38,7 +38,9 @@ def build(as_of: date, paths: Paths, run_id: str, folder: Path) -> dict[str, int
 
     buckets, policy_version = _buckets(paths)
     data = load(paths.warehouse, as_of, buckets)
-    html = render_html(data, run_id, policy_version)
+    from pipelines.scoring.monitoring import monitoring
+
+    html = render_html(data, run_id, policy_version, score=monitoring(paths.warehouse, as_of))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / REPORT_FILE).write_text(html, encoding="utf-8")
     excel_rows = write_excel(paths.warehouse, as_of, folder / EXCEL_FILE)

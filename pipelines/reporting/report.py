@@ -233,9 +233,10 @@ def build_charts(data: ReportData) -> dict[str, Markup]:
     return out
 
 
-def render_html(data: ReportData, run_id: str, policy_version: str) -> str:
+def render_html(data: ReportData, run_id: str, policy_version: str, score: dict | None = None) -> str:
     """The page. `run_id` is recorded in `_batch.json`, not on the page, so that a rerun of a night
-    on the same warehouse writes the same bytes."""
+    on the same warehouse writes the same bytes. `score`: the collection score's monitoring figures
+    (pipelines.scoring.monitoring), its own section."""
     chart_svgs = build_charts(data)
     month = next((m for m in data.monthly if m["period_start"] == data.month_start), None)
     agents_by_team: dict[str, list[dict]] = defaultdict(list)
@@ -267,7 +268,7 @@ def render_html(data: ReportData, run_id: str, policy_version: str) -> str:
         d=data, charts=chart_svgs, month=month, month_name=current_month_label(data), agents_by_team=dict(agents_by_team),
         teams=teams, totals=totals, tiles=headline_tiles(data), book_lines=BOOK_LINES, recovery_lines=book_lines,
         timeliness=timeliness, figure_labels={f: label for f, label, _ in HEADLINE},
-        run_id=run_id, policy_version=policy_version, as_of_meta=AS_OF_META)
+        run_id=run_id, policy_version=policy_version, as_of_meta=AS_OF_META, score=score)
 
 
 # Excel number formats by warehouse type; rates are the reporting marts' rate type, DECIMAL(18,6).

@@ -29,3 +29,10 @@
         else {{ paid }} - ({{ cumulative_due }} - {{ amount_due }})
     end
 {%- endmacro %}
+
+{#- A payment of int_reporting_payments (alias `p`) that counts on date `at`: value-dated by then and
+    not cancelled by a reversal value-dated by then (a reversal cancels from its own value date on). -#}
+{% macro payment_in_force(p, at) -%}
+    {{ p }}.value_date <= {{ at }}
+        and (not {{ p }}.is_reversed or {{ p }}.reversal_value_date > {{ at }})
+{%- endmacro %}

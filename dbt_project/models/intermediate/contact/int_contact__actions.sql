@@ -5,7 +5,8 @@
     action at most once per `every_days` nights. next_trigger_dpd is the next step of the same action
     (a missed or withheld step is caught up only until the next step is reached). fallback_channel:
     the channel a message goes by when the customer has no usable address for its own (policy
-    channel_fallback, only where the template has a text for it). -#}
+    channel_fallback, only where the template has a text for it). risk_bands: ';low;medium;' when the
+    action is only for loans scored in those bands (marts.collection_scores), null for every loan. -#}
 {%- set cp = var('contact_policy', {}) -%}
 {%- if execute and not cp -%}
     {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file) (Policy.dbt_vars() includes it)") }}
@@ -14,14 +15,15 @@
 {%- for a in cp.get('actions', []) -%}
     {%- set key = a['variant'] ~ ':' ~ a['stage'] ~ ':' ~ a['channel'] ~ ':' ~ a['template'] -%}
     {%- set countries = (';' ~ (a['countries'] | join(';')) ~ ';') if a['countries'] else none -%}
+    {%- set bands = (';' ~ (a['risk_bands'] | join(';')) ~ ';') if a.get('risk_bands') else none -%}
     {%- if a['on_dpd'] -%}
         {%- for d in a['on_dpd'] -%}
             {%- set _ = rows.append({'a': a, 'kind': 'step', 'dpd': d, 'next': a['on_dpd'][loop.index] if not loop.last else none,
-                                'key': key ~ '@' ~ d, 'countries': countries}) -%}
+                                'key': key ~ '@' ~ d, 'countries': countries, 'bands': bands}) -%}
         {%- endfor -%}
     {%- else -%}
         {%- set _ = rows.append({'a': a, 'kind': 'recurring', 'dpd': a['from_dpd'], 'next': none,
-                            'key': key ~ '/' ~ a['every_days'] ~ 'd', 'countries': countries}) -%}
+                            'key': key ~ '/' ~ a['every_days'] ~ 'd', 'countries': countries, 'bands': bands}) -%}
     {%- endif -%}
 {%- endfor %}
 
@@ -38,6 +40,7 @@ select
     cast({{ r['a']['every_days'] }} as {{ dbt.type_int() }}) as every_days,
     cast('{{ r['a']['min_amount'] }}' as decimal(18, 2)) as min_amount,
     {{ "'" ~ r['countries'] ~ "'" if r['countries'] else 'null' }} as countries,
+    {{ "'" ~ r['bands'] ~ "'" if r['bands'] else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as risk_bands,
     {{ "'" ~ r['a']['fallback'] ~ "'" if r['a'].get('fallback') else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as fallback_channel,
     '{{ r['key'] }}' as trigger_key
 {{ 'union all' if not loop.last }}
@@ -48,7 +51,8 @@ select
     cast(null as {{ dbt.type_string() }}) as template, cast(null as {{ dbt.type_string() }}) as kind,
     cast(null as {{ dbt.type_int() }}) as trigger_dpd, cast(null as {{ dbt.type_int() }}) as next_trigger_dpd,
     cast(null as {{ dbt.type_int() }}) as every_days, cast(null as decimal(18, 2)) as min_amount,
-    cast(null as {{ dbt.type_string() }}) as countries, cast(null as {{ dbt.type_string() }}) as fallback_channel,
+    cast(null as {{ dbt.type_string() }}) as countries, cast(null as {{ dbt.type_string() }}) as risk_bands,
+    cast(null as {{ dbt.type_string() }}) as fallback_channel,
     cast(null as {{ dbt.type_string() }}) as trigger_key
 where 1 = 0
 {% endfor %}

@@ -7,7 +7,8 @@
     period) adds a call where none is due and sends its own SMS template. A message for a customer
     without a usable phone (SMS) or e-mail goes by the other channel when the policy's
     channel_fallback allows and the template has a text for it (planned_channel keeps the plan).
-    At most one call per loan and one message per channel and template.
+    At most one call per loan and one message per channel and template. An action limited to risk
+    bands (policy `risk_bands`) is due only for loans whose collection score of D is in one of them.
 
     Withheld, first reason that applies: data (a loan the validate step found orphaned or
     quarantined, or whose customer is absent from D's snapshot), block (open flag
@@ -28,7 +29,12 @@
 
 with loans as (
 
-    select * from {{ ref('int_contact__loan_state') }}
+    -- with the night's collection score (docs/scoring.md): risk-band routing and expected recovery
+    select l.*, s.risk_band, s.probability_to_pay
+    from {{ ref('int_contact__loan_state') }} l
+    left join {{ ref('collection_scores') }} s
+        on s.loan_id = l.loan_id
+        and s.as_of_date = {{ as_of_date() }}
 
 ),
 
@@ -63,6 +69,7 @@ due as (
         and (a.next_trigger_dpd is null or l.dpd < a.next_trigger_dpd)
         and l.overdue_amount >= a.min_amount
         and (a.countries is null or a.countries like '%;' || coalesce(l.country, '') || ';%')
+        and (a.risk_bands is null or a.risk_bands like '%;' || coalesce(l.risk_band, '') || ';%')
     where (
             a.kind = 'step'
             and not exists (
@@ -188,7 +195,8 @@ select
     case when a.channel in ('sms', 'email', 'call') then l.display_zone end as display_zone,
     l.calls_last_7_days,
     cast(
-        {%- if cp.get('priority') == 'overdue_amount' %} l.overdue_amount
+        {%- if cp.get('priority') == 'expected_recovery' %} l.overdue_amount * coalesce(l.probability_to_pay, 1)
+        {%- elif cp.get('priority') == 'overdue_amount' %} l.overdue_amount
         {%- elif cp.get('priority') == 'dpd' %} l.dpd
         {%- else %} l.overdue_amount * l.dpd
         {%- endif %}

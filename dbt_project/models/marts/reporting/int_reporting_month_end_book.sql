@@ -76,8 +76,7 @@ paid as (
     from observed o
     inner join {{ ref('int_reporting_payments') }} p
         on p.loan_id = o.loan_id
-        and p.value_date <= o.observation_date
-        and (not p.is_reversed or p.reversal_value_date > o.observation_date)
+        and {{ payment_in_force('p', 'o.observation_date') }}
     group by o.loan_id, o.observation_date
 
 ),

@@ -1,0 +1,93 @@
+"""The policy's `scoring:` section: what the collection score means and how bands are drawn.
+
+    scoring:
+      outcome_days: 30          # probability_to_pay: paid what was overdue within this many days
+      reason_codes: 3           # reason codes per score
+      risk_bands:               # by probability_to_pay, highest minimum first; the last minimum is 0
+        - {band: low, min_probability: "0.60"}
+        - {band: medium, min_probability: "0.30"}
+        - {band: high, min_probability: "0.00"}
+
+Validated here (one line naming the file and key, exit 64), passed to dbt as the vars
+score_outcome_days, score_reason_codes and score_risk_bands. A missing section means the defaults
+above (dbt_project.yml holds the same values; tests/test_scoring.py checks they agree).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pipelines.policy import PolicyChecker
+
+KEYS = ("outcome_days", "reason_codes", "risk_bands")
+BAND = re.compile(r"^[a-z][a-z0-9_]*$")
+DEFAULT = {
+    "outcome_days": 30,
+    "reason_codes": 3,
+    "risk_bands": [{"band": "low", "min_probability": "0.60"}, {"band": "medium", "min_probability": "0.30"},
+                   {"band": "high", "min_probability": "0.00"}],
+}
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    outcome_days: int
+    reason_codes: int
+    risk_bands: tuple[tuple[str, Decimal], ...]    # (band, minimum probability), highest first
+
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.risk_bands)
+
+    def band_for(self, probability: float) -> str:
+        return next(name for name, minimum in self.risk_bands if probability >= float(minimum))
+
+    def dbt_vars(self) -> dict[str, Any]:
+        return {
+            "score_outcome_days": self.outcome_days,
+            "score_reason_codes": self.reason_codes,
+            "score_risk_bands": [{"band": n, "min_probability": str(m)} for n, m in self.risk_bands],
+        }
+
+
+def parse_scoring(section: Any, path: Path) -> ScoringPolicy:
+    check = PolicyChecker(path)
+    section = {**DEFAULT, **check.mapping({} if section is None else section, "scoring", KEYS)}
+    bands = section["risk_bands"]
+    if not isinstance(bands, list) or not bands:
+        raise check.fail("scoring.risk_bands", "must be a non-empty list of {band, min_probability}")
+    parsed: list[tuple[str, Decimal]] = []
+    for i, band in enumerate(bands):
+        key = f"scoring.risk_bands[{i}]"
+        band = check.mapping(band, key, ("band", "min_probability"), ("band", "min_probability"))
+        name = check.text(band["band"], f"{key}.band", BAND, "a lower-case name (a-z, 0-9, _)")
+        minimum = check.decimal(band["min_probability"], f"{key}.min_probability", 4,
+                                maximum=Decimal(1), noun="a probability")
+        if name in (n for n, _ in parsed):
+            raise check.fail(f"{key}.band", f"{name!r} is listed twice")
+        if parsed and minimum >= parsed[-1][1]:
+            raise check.fail(f"{key}.min_probability",
+                             f"{minimum} must be below the band before it ({parsed[-1][1]}): highest first")
+        parsed.append((name, minimum))
+    if parsed[-1][1] != 0:
+        raise check.fail(f"scoring.risk_bands[{len(parsed) - 1}].min_probability",
+                         "the last band must start at 0 so every score has a band")
+    return ScoringPolicy(
+        outcome_days=check.integer(section["outcome_days"], "scoring.outcome_days", 1, 365),
+        reason_codes=check.integer(section["reason_codes"], "scoring.reason_codes", 0, 10),
+        risk_bands=tuple(parsed),
+    )
+
+
+def check_action_bands(actions, scoring: ScoringPolicy, path: Path) -> None:
+    """Every contact action's `risk_bands` names bands of scoring.risk_bands (one line otherwise)."""
+    for action in actions:
+        for band in action.risk_bands:
+            if band not in scoring.band_names:
+                key = (f"contact.stages.{action.stage}." + ("challenger." if action.variant == "challenger" else "")
+                       + f"actions[{action.order}].risk_bands")
+                raise PolicyChecker(path).fail(key, f"{band!r} is not a band of scoring.risk_bands "
+                                                    f"({', '.join(scoring.band_names)})")

@@ -1,0 +1,273 @@
+"""`arrears score train --as-of D`: fit a challenger scorecard on the warehouse's history up to D,
+compare it with the model in force on a time holdout, promote it only when it ranks better, and
+write the model card.
+
+Examples: marts.score_training_examples (every loan overdue at a past month end, re-derived from the
+ledger as known on D, with its matured 30-day outcome). Time split: the newest HOLDOUT_MONTHS
+matured month ends are the holdout, everything before trains. The model in force is the newest
+promoted one (scoring.model_registry) or the packaged default (dbt seed score_card_default).
+
+Writes, in one transaction: scoring.scorecard_bins (the challenger's bins and points, the data dbt
+scores with) and a row of scoring.model_registry (version, data window, training-data sha256,
+metrics of both models, decision, effective_from = D + 1 when promoted: a rerun of D keeps D's
+scores). The model card also goes to
+<warehouse dir>/score_models/<version>/model_card.json and .md, with scorecard.csv beside it.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.warehouse import reader, writer
+
+from . import evaluate, scorecard
+
+HOLDOUT_MONTHS = 3
+MIN_EXAMPLES = 200              # matured examples needed (each of training and holdout, both classes)
+PROMOTION_MARGIN = 0.0          # the challenger's holdout AUC must exceed the current one's by more
+LABEL = "paid"
+BASELINE_FEATURES = ["dpd", "overdue_amount_value"]
+PACKAGED_CARD = DBT_PROJECT_DIR / "seeds" / "score_card_default.csv"
+REGISTRY_COLUMNS = ("model_version varchar, trained_as_of date, effective_from date, decision varchar, "
+                    "training_data_sha256 varchar, card_json varchar")
+BINS_COLUMNS = ("model_version varchar, feature varchar, bin_no integer, lower_bound double, "
+                "upper_bound double, logit decimal(18,6), points decimal(18,4)")
+
+
+class TrainingRefused(Exception):
+    """Training cannot run (no examples table, too little matured history): one line saying why."""
+
+
+@dataclass
+class TrainingResult:
+    version: str
+    promoted: bool
+    card: dict
+    folder: Path | None
+
+
+def feature_names() -> list[str]:
+    """The feature columns (dbt macro score_feature_names, the one list)."""
+    text = (DBT_PROJECT_DIR / "macros" / "scoring.sql").read_text()
+    body = text[text.index("return(["):text.index("])")]
+    return [part.strip().strip("'\"") for part in body[len("return(["):].replace("\n", " ").split(",") if part.strip()]
+
+
+def read_examples(warehouse: Path, as_of: date) -> pd.DataFrame:
+    if not warehouse.exists():
+        raise TrainingRefused(f"{warehouse}: no warehouse; run the night of {as_of} first")
+    with reader(warehouse) as con:
+        try:
+            frame = con.execute(
+                "select * from marts.score_training_examples where as_of_date = ? and is_matured "
+                "order by observation_date, loan_id", [as_of]).df()
+        except Exception as exc:  # noqa: BLE001  (missing table: say what to do, one line)
+            raise TrainingRefused(f"{warehouse}: no marts.score_training_examples ({str(exc).splitlines()[0]}); "
+                               f"run the night of {as_of} first") from None
+    if frame.empty:
+        with reader(warehouse) as con:
+            built = con.execute("select max(as_of_date) from marts.score_training_examples").fetchone()[0]
+        raise TrainingRefused(f"{warehouse}: marts.score_training_examples holds the night of {built}, not {as_of}, "
+                              f"or no matured example: train --as-of the newest night built")
+    return frame
+
+
+def latest_night(warehouse: Path) -> date:
+    """The night marts.score_training_examples was last built for (what the weekly DAG trains on)."""
+    if not warehouse.exists():
+        raise TrainingRefused(f"{warehouse}: no warehouse; run a night first")
+    with reader(warehouse) as con:
+        try:
+            built = con.execute("select max(as_of_date) from marts.score_training_examples").fetchone()[0]
+        except Exception as exc:  # noqa: BLE001
+            raise TrainingRefused(f"{warehouse}: no marts.score_training_examples ({str(exc).splitlines()[0]})") from None
+    if built is None:
+        raise TrainingRefused(f"{warehouse}: marts.score_training_examples is empty")
+    return built
+
+
+def training_step(as_of: date | None, paths) -> dict:
+    """The weekly DAG's one step: train a challenger on the newest night (or `as_of`), promote it if
+    it beats the model in force; returns the decision and both models' holdout figures."""
+    as_of = as_of or latest_night(paths.warehouse)
+    result = train(paths.warehouse, as_of, paths.policy)
+    metrics = result.card["metrics"]
+    return {"as_of": as_of.isoformat(), "model_version": result.version, "promoted": result.promoted,
+            "effective_from": result.card["effective_from"], "decision": result.card["decision"],
+            "holdout_auc": {name: m["auc"] for name, m in metrics.items()},
+            "model_card": str(result.folder / "model_card.md")}
+
+
+def time_split(frame: pd.DataFrame, holdout_months: int = HOLDOUT_MONTHS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    months = sorted(frame.observation_date.unique())
+    cut = months[-holdout_months] if len(months) > holdout_months else months[-1]
+    return frame[frame.observation_date < cut], frame[frame.observation_date >= cut]
+
+
+def data_hash(frame: pd.DataFrame, features: list[str]) -> str:
+    buffer = io.StringIO()
+    frame[["loan_id", "observation_date", *features, LABEL]].to_csv(buffer, index=False, float_format="%.6f")
+    return hashlib.sha256(buffer.getvalue().encode()).hexdigest()
+
+
+def _day(value) -> str:
+    return pd.Timestamp(value).date().isoformat()
+
+
+def current_card(warehouse: Path, as_of: date) -> pd.DataFrame:
+    """The scorecard the nights after D would use: the newest promoted model in force on D + 1, else
+    the packaged default."""
+    with reader(warehouse) as con:
+        exists = con.execute("select count(*) from information_schema.tables where table_schema = 'scoring' "
+                             "and table_name = 'model_registry'").fetchone()[0]
+        if exists:
+            card = con.execute(
+                """select b.* from scoring.scorecard_bins b
+                   where b.model_version = (select model_version from scoring.model_registry
+                                            where effective_from is not null and effective_from <= ?
+                                            order by effective_from desc, model_version desc limit 1)""",
+                [as_of + timedelta(days=1)]).df()
+            if len(card):
+                return card
+    return read_card_csv(PACKAGED_CARD)
+
+
+def read_card_csv(path: Path) -> pd.DataFrame:
+    card = pd.read_csv(path, dtype={"model_version": str, "feature": str})
+    return card
+
+
+def baseline_probability(train: pd.DataFrame, test: pd.DataFrame, features: list[str]) -> np.ndarray:
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    model.fit(train[features].astype(float), train[LABEL].astype(int))
+    return model.predict_proba(test[features].astype(float))[:, 1]
+
+
+def band_table(policy, p: np.ndarray, y: np.ndarray) -> list[dict]:
+    bands = np.array([policy.band_for(v) for v in p])
+    return [{"band": name, "min_probability": str(minimum), "share": round(float((bands == name).mean()), 4),
+             "pay_rate": round(float(y[bands == name].mean()), 4) if (bands == name).any() else None}
+            for name, minimum in policy.risk_bands]
+
+
+def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, policy) -> tuple[scorecard.Scorecard, dict]:
+    features = feature_names()
+    train, holdout = time_split(examples)
+    for name, part in (("training", train), ("holdout", holdout)):
+        if len(part) < MIN_EXAMPLES or part[LABEL].nunique() < 2:
+            raise TrainingRefused(f"{len(part)} matured {name} examples up to {as_of} "
+                               f"(need {MIN_EXAMPLES} with both outcomes); the book's history is too short")
+    digest = data_hash(pd.concat([train, holdout]), features)
+    version = f"score-{as_of.isoformat()}-{digest[:8]}"
+    card = scorecard.fit(train, LABEL, features, version)
+    y = holdout[LABEL].astype(int).to_numpy()
+    challenger_p = scorecard.probability(scorecard.logits(pd.DataFrame(card.rows()), holdout))
+    current_p = scorecard.probability(scorecard.logits(current, holdout))
+    baseline_p = baseline_probability(train, holdout, BASELINE_FEATURES)
+    challenger, incumbent = evaluate.metrics(y, challenger_p), evaluate.metrics(y, current_p)
+    promoted = challenger["auc"] > incumbent["auc"] + PROMOTION_MARGIN
+    model_card = {
+        "model_version": version,
+        "trained_as_of": as_of.isoformat(),
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "label": f"paid at least the amount overdue (or closed) within {policy.outcome_days} days of the observation date",
+        "data_window": {
+            "training": [_day(train.observation_date.min()), _day(train.observation_date.max())],
+            "holdout": [_day(holdout.observation_date.min()), _day(holdout.observation_date.max())],
+            "training_rows": int(len(train)), "holdout_rows": int(len(holdout)),
+            "training_pay_rate": round(float(train[LABEL].mean()), 4),
+        },
+        "training_data_sha256": digest,
+        "features": {fb.feature: {"bins": len(fb.woe), "information_value": round(fb.iv, 4),
+                                  "coefficient": round(card.coefficients[fb.feature], 4)} for fb in card.bins},
+        "features_left_out": card.dropped,
+        "metrics": {"challenger": challenger, "current": {"model_version": str(current.model_version.iloc[0]), **incumbent},
+                    "baseline_dpd_and_amount": evaluate.metrics(y, baseline_p)},
+        "thresholds": band_table(policy, challenger_p, y),
+        "psi_reference": {"holdout_probability_deciles": [round(float(v), 6) for v in
+                                                          np.quantile(challenger_p, np.linspace(0.1, 0.9, 9))]},
+        "decision": ("promoted: holdout AUC {c} beats the current model's {i}" if promoted else
+                     "kept the current model: holdout AUC {c} does not beat its {i}").format(
+                         c=challenger["auc"], i=incumbent["auc"]),
+        "promoted": promoted,
+        # a promoted model scores from the next night on: a rerun of D keeps D's scores
+        "effective_from": (as_of + timedelta(days=1)).isoformat() if promoted else None,
+    }
+    return card, model_card
+
+
+def write_model(warehouse: Path, as_of: date, card: scorecard.Scorecard, model_card: dict) -> Path:
+    rows = pd.DataFrame(card.rows())
+    with writer(warehouse) as con:
+        con.execute("begin")
+        con.execute("create schema if not exists scoring")
+        con.execute(f"create table if not exists scoring.model_registry ({REGISTRY_COLUMNS})")
+        con.execute(f"create table if not exists scoring.scorecard_bins ({BINS_COLUMNS})")
+        con.execute("delete from scoring.scorecard_bins where model_version = ?", [card.version])
+        con.execute("delete from scoring.model_registry where model_version = ?", [card.version])
+        con.register("card_rows", rows)
+        con.execute("insert into scoring.scorecard_bins select model_version, feature, bin_no, lower_bound, "
+                    "upper_bound, logit, points from card_rows")
+        con.execute("insert into scoring.model_registry values (?, ?, ?, ?, ?, ?)",
+                    [card.version, as_of, model_card["effective_from"], model_card["decision"],
+                     model_card["training_data_sha256"], json.dumps(model_card, sort_keys=True)])
+        con.execute("commit")
+    folder = warehouse.parent / "score_models" / card.version
+    folder.mkdir(parents=True, exist_ok=True)
+    write_card_csv(folder / "scorecard.csv", card)
+    (folder / "model_card.json").write_text(json.dumps(model_card, indent=2, sort_keys=True) + "\n")
+    (folder / "model_card.md").write_text(card_markdown(model_card))
+    return folder
+
+
+def write_card_csv(path: Path, card: scorecard.Scorecard) -> None:
+    with path.open("w", newline="") as handle:
+        out = csv.DictWriter(handle, fieldnames=list(card.rows()[0]), lineterminator="\n")
+        out.writeheader()
+        for row in card.rows():
+            out.writerow({k: ("" if v is None else (f"{v:.6f}" if k == "logit" else f"{v:.4f}" if k == "points" else v))
+                          for k, v in row.items()})
+
+
+def card_markdown(card: dict) -> str:
+    m = card["metrics"]
+    lines = [f"# Model card: {card['model_version']}", "",
+             f"- trained as of {card['trained_as_of']}" + (f" (at {card['trained_at']})" if "trained_at" in card else ""),
+             f"- label: {card['label']}",
+             f"- training window {card['data_window']['training'][0]} .. {card['data_window']['training'][1]} "
+             f"({card['data_window']['training_rows']} examples), holdout {card['data_window']['holdout'][0]} .. "
+             f"{card['data_window']['holdout'][1]} ({card['data_window']['holdout_rows']})",
+             f"- training data sha256: `{card['training_data_sha256']}`",
+             f"- decision: {card['decision']}", "",
+             "| model | AUC | Gini | KS | decile inversions |", "|---|---|---|---|---|"]
+    for name in (n for n in ("challenger", "current", "baseline_dpd_and_amount") if n in m):
+        lines.append(f"| {name} | {m[name]['auc']} | {m[name]['gini']} | {m[name]['ks']} | {m[name]['decile_inversions']} |")
+    lines += ["", "| feature | bins | IV | coefficient |", "|---|---|---|---|"]
+    lines += [f"| {f} | {v['bins']} | {v['information_value']} | {v['coefficient']} |" for f, v in card["features"].items()]
+    lines += ["", "| risk band | min probability | holdout share | pay rate |", "|---|---|---|---|"]
+    lines += [f"| {b['band']} | {b['min_probability']} | {b['share']} | {b['pay_rate']} |" for b in card["thresholds"]]
+    return "\n".join(lines) + "\n"
+
+
+def train(warehouse: Path, as_of: date, policy_path: Path) -> TrainingResult:
+    from pipelines.policy import load_policy
+    from pipelines.scoring.policy import parse_scoring
+
+    policy = load_policy(policy_path)
+    scoring_policy = parse_scoring(policy.document.get("scoring"), policy.path)
+    examples = read_examples(warehouse, as_of)
+    card, model_card = fit_and_compare(examples, as_of, current_card(warehouse, as_of), scoring_policy)
+    folder = write_model(warehouse, as_of, card, model_card)
+    return TrainingResult(card.version, model_card["promoted"], model_card, folder)

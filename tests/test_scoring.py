@@ -1,0 +1,286 @@
+"""The collection score: policy section, scorecard maths, features as of the business date only,
+nightly scores, training with its model card, and the evidence on a generated book."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from pipelines.cli import main
+from pipelines.errors import PolicyError
+from pipelines.generate import generate
+from pipelines.nightly import ingest_step, transform_step, validate_step
+from pipelines.policy import load_policy
+from pipelines.scoring import evaluate, scorecard, train
+from pipelines.scoring.policy import parse_scoring
+from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_POLICY, Paths
+from pipelines.transform import dbt_vars, run_dbt
+from pipelines.warehouse import reader
+from tests.extracts import write_extract
+
+slow = pytest.mark.slow
+D = date(2026, 10, 1)
+FEATURES = train.feature_names()
+
+
+# --- policy --------------------------------------------------------------------------------------
+
+
+def test_packaged_dbt_defaults_are_the_packaged_scoring_policy():
+    defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    policy = load_policy(DEFAULT_POLICY).dbt_vars()
+    for key in ("score_outcome_days", "score_reason_codes", "score_risk_bands"):
+        assert defaults[key] == policy[key], key
+
+
+@pytest.mark.parametrize("section, key, problem", [
+    ({"risk_bands": [{"band": "low", "min_probability": "0.3"}, {"band": "high", "min_probability": "0.6"}]},
+     "scoring.risk_bands[1].min_probability", "below the band before it"),
+    ({"risk_bands": [{"band": "low", "min_probability": "0.5"}]}, "scoring.risk_bands[0].min_probability", "start at 0"),
+    ({"risk_bands": [{"band": "low", "min_probability": "1.5"}, {"band": "x", "min_probability": 0}]},
+     "scoring.risk_bands[0].min_probability", "above 1"),
+    ({"outcome_days": 0}, "scoring.outcome_days", "below 1"),
+    ({"horizon": 30}, "scoring.horizon", "unknown key"),
+])
+def test_scoring_policy_errors_name_file_and_key(section, key, problem):
+    with pytest.raises(PolicyError) as error:
+        parse_scoring(section, Path("policy.yaml"))
+    message = str(error.value)
+    assert message.startswith(f"policy.yaml: {key}: ") and problem in message and "\n" not in message
+
+
+def test_scoring_policy_bands():
+    policy = parse_scoring(None, Path("policy.yaml"))
+    assert [policy.band_for(p) for p in (0.95, 0.6, 0.45, 0.0)] == ["low", "low", "medium", "high"]
+
+
+# --- the scorecard as data -----------------------------------------------------------------------
+
+
+def _synthetic(n: int = 4000, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({name: rng.integers(0, 60, n).astype(float) for name in FEATURES})
+    logit = 2.0 - 0.08 * frame.dpd + 0.05 * frame.payments_12m - 0.03 * frame.days_since_last_payment
+    frame["paid"] = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return frame
+
+
+def test_scorecard_bins_are_monotone_and_the_table_scores_like_the_fit():
+    frame = _synthetic()
+    card = scorecard.fit(frame, "paid", FEATURES, "t1")
+    assert {"dpd", "days_since_last_payment", "payments_12m"} <= set(card.features)
+    for fb in card.bins:
+        steps = np.diff(fb.woe)
+        assert (steps >= 0).all() or (steps <= 0).all(), fb.feature
+    table = pd.DataFrame(card.rows())
+    assert table.feature.iloc[0] == scorecard.BASE and table.groupby("feature").bin_no.apply(
+        lambda b: list(b) == list(range(len(b)))).all()
+    p = scorecard.probability(scorecard.logits(table, frame))
+    assert evaluate.metrics(frame.paid.to_numpy(), p)["auc"] > 0.75
+
+
+def test_card_csv_round_trips(tmp_path):
+    card = scorecard.fit(_synthetic(), "paid", FEATURES, "t2")
+    train.write_card_csv(tmp_path / "card.csv", card)
+    again = train.read_card_csv(tmp_path / "card.csv")
+    frame = _synthetic(500, seed=2)
+    assert np.allclose(scorecard.logits(again, frame), scorecard.logits(pd.DataFrame(card.rows()), frame), atol=1e-5)
+
+
+def test_packaged_default_card_is_data_over_known_features():
+    table = train.read_card_csv(train.PACKAGED_CARD)
+    assert table.model_version.nunique() == 1 and (table.feature == scorecard.BASE).sum() == 1
+    assert set(table.feature) - {scorecard.BASE} <= set(FEATURES)
+    assert set(table.feature) - {scorecard.BASE}, "the packaged card scores with features"
+
+
+def test_evaluation_figures():
+    y = np.array([0, 0, 1, 1] * 25)
+    assert evaluate.metrics(y, y + 0.0)["auc"] == 1.0 and evaluate.ks(y, y + 0.0) == 1.0
+    assert evaluate.inversions([0.1, 0.2, 0.15, 0.3]) == 1
+    assert evaluate.psi(np.arange(1000.0), np.arange(1000.0)) < 1e-9
+    assert evaluate.psi(np.arange(1000.0), np.arange(1000.0) + 500) > 0.25
+
+
+# --- features as of the business date, nightly scores, training ------------------------------------
+
+
+def _night(paths: Paths, night: date) -> None:
+    run_id = f"test-{night}"
+    ingest_step(night, paths, run_id)
+    validate_step(night, paths, run_id, data_docs=False)
+    transform_step(night, paths)
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _rewrite(landing: Path, night: date, extra: dict[str, list[dict]]) -> None:
+    """Rewrite the night's extract with `extra` rows appended (manifest recomputed)."""
+    folder = landing / str(night)
+    rows = {name: _read_csv(folder / f"{name}.csv") for name in
+            ("customers", "loans", "installments", "payments", "contact_attempts", "flags", "agents")}
+    for name, more in extra.items():
+        rows[name] = rows[name] + more
+    shutil.rmtree(folder)
+    write_extract(landing, night, rows)
+
+
+def _tonight(warehouse: Path) -> tuple[list, list]:
+    with reader(warehouse) as con:
+        features = con.execute(f"""select loan_id, {', '.join(FEATURES)} from intermediate.int_score_features
+                                   where is_tonight order by loan_id""").fetchall()
+        scores = con.execute("select * from marts.collection_scores where as_of_date = ? order by loan_id",
+                             [D]).fetchall()
+    return features, scores
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> dict:
+    """A generated book's first night (its whole history), built once for the module."""
+    root = tmp_path_factory.mktemp("scoring")
+    paths = Paths.resolve(landing=root / "landing", warehouse=root / "warehouse" / "arrears.duckdb",
+                          out=root / "outbox", policy=DEFAULT_POLICY)
+    generate(paths.landing, D, 2, 6000, seed=11, progress=False)
+    _night(paths, D)
+    return {"paths": paths, "tonight": _tonight(paths.warehouse)}
+
+
+@slow
+def test_one_score_per_overdue_loan_with_bands_and_reasons(book):
+    features, scores = book["tonight"]
+    with reader(book["paths"].warehouse) as con:
+        overdue = con.execute("select count(*) from marts.loan_delinquency where as_of_date = ? and is_overdue",
+                              [D]).fetchone()[0]
+        bands = dict(con.execute("select risk_band, count(*) from marts.collection_scores group by 1").fetchall())
+        reasons = con.execute("select reason_codes from marts.collection_scores where reason_codes <> ''").fetchall()
+    assert len(scores) == overdue == len(features) > 50
+    assert set(bands) == {"low", "medium", "high"} or len(bands) >= 2
+    assert reasons and all(set(r[0].split("; ")) <= set(FEATURES) and len(r[0].split("; ")) <= 3 for r in reasons)
+
+
+@slow
+def test_treatment_by_risk_band_and_calls_by_expected_recovery(book):
+    """The packaged policy's early challenger calls only medium and high risk loans (low risk: SMS
+    and e-mail); the call queue is ordered by overdue amount x probability to pay (contact_log's
+    priority_score)."""
+    with reader(book["paths"].warehouse) as con:
+        calls = con.execute("""
+            select s.risk_band, c.variant, c.template, c.priority_score, d.overdue_amount * s.probability_to_pay
+            from marts.contact_log c
+            inner join marts.collection_scores s on s.loan_id = c.loan_id and s.as_of_date = c.as_of_date
+            inner join marts.loan_delinquency d on d.loan_id = c.loan_id and d.as_of_date = c.as_of_date
+            where c.as_of_date = ? and c.channel = 'call' and c.stage = 'early'""", [D]).fetchall()
+    challenger = [c for c in calls if c[1] == "challenger" and c[2] == "early_call"]
+    assert challenger and all(band in ("medium", "high") for band, *_ in challenger)
+    champion = [c for c in calls if c[1] == "champion" and c[2] == "early_call"]
+    assert champion and {band for band, *_ in champion} >= {"low"}
+    # x 2 while a broken promise escalates the loan (contact.promise.escalation_priority_factor)
+    assert all(min(abs(float(score) - factor * float(expected)) for factor in (1, 2)) <= 0.02
+               for *_, score, expected in champion + challenger)
+
+
+@slow
+def test_features_ignore_everything_dated_after_the_business_date(book, tmp_path):
+    """Rebuild D with payments, contacts and flags dated after D added to D's own extract, and with
+    the next night's extract (more of them, and changes) loaded: tonight's features and scores of D
+    are identical."""
+    paths = Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse" / "arrears.duckdb",
+                          out=tmp_path / "outbox", policy=DEFAULT_POLICY)
+    shutil.copytree(book["paths"].landing, paths.landing)
+    features, scores = book["tonight"]
+    overdue = [row[0] for row in features[:20]]
+    with reader(book["paths"].warehouse) as con:
+        customers = dict(con.execute("select loan_id, customer_id from marts.loan_delinquency where as_of_date = ?",
+                                     [D]).fetchall())
+    later = [D + timedelta(days=k) for k in (1, 2, 5)]
+    extra = {
+        "payments": [{"payment_id": f"PX-{loan}", "loan_id": loan, "value_date": str(later[2]),
+                      "booked_at": f"{later[2]}T10:00:00+08:00", "amount": "5000.00", "channel": "card",
+                      "reverses_payment_id": ""} for loan in overdue],
+        "contact_attempts": [{"attempt_id": f"AX-{loan}", "loan_id": loan, "customer_id": customers[loan],
+                              "agent_id": "", "channel": "call", "started_at": f"{later[1]}T10:00:00+08:00",
+                              "duration_seconds": "120", "outcome": "promise_to_pay", "promise_amount": "100.00",
+                              "promise_date": str(later[2])} for loan in overdue],
+        "flags": [{"subject_type": "loan", "subject_id": loan, "flag": "hardship", "effective_from": str(later[0]),
+                   "effective_to": "", "note": "later"} for loan in overdue],
+    }
+    _rewrite(paths.landing, D, extra)
+    _night(paths, D)
+    assert _tonight(paths.warehouse) == (features, scores)
+    _night(paths, D + timedelta(days=1))      # the next night's extract: new events and snapshots
+    _night(paths, D)                          # D again, with D + 1 in the warehouse
+    assert _tonight(paths.warehouse) == (features, scores)
+
+
+@slow
+def test_scoring_unit_tests_pass(book):
+    policy_vars = load_policy(DEFAULT_POLICY).dbt_vars()
+    run_dbt(["test", "--select", "collection_scores score_training_examples", "--resource-type", "unit_test",
+             "--vars", dbt_vars(D, **policy_vars)], book["paths"].warehouse)
+
+
+@slow
+def test_train_writes_card_promotes_on_holdout_and_ranks_on_the_generated_book(book, capsys):
+    """`arrears score train` on the generated book's history: the held-out AUC and deciles of the
+    issue, a large gain over DPD and amount alone is not asserted (docs/scoring.md: measured none on
+    the generator's book); promotion only when beating the model in force; the next night scores
+    with the promoted version and a rerun of D keeps D's scores."""
+    paths = book["paths"]
+    assert main(["score", "train", "--as-of", str(D), "--warehouse", str(paths.warehouse)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    card = json.loads((Path(result["model_card"]).with_suffix(".json")).read_text())
+    challenger = card["metrics"]["challenger"]
+    assert challenger["auc"] >= 0.75 and challenger["decile_inversions"] <= 1, challenger
+    assert card["training_data_sha256"] and card["features"] and card["thresholds"]
+    assert card["data_window"]["training"][1] < card["data_window"]["holdout"][0]
+    assert result["promoted"] == (challenger["auc"] > card["metrics"]["current"]["auc"])
+    _, scores_before = book["tonight"]
+    _night(paths, D)                                  # rerun of D: the model D used
+    assert _tonight(paths.warehouse)[1] == scores_before
+    _night(paths, D + timedelta(days=1))
+    with reader(paths.warehouse) as con:
+        used = con.execute("select distinct model_version from marts.collection_scores where as_of_date = ?",
+                           [D + timedelta(days=1)]).fetchall()
+    expected = result["model_version"] if result["promoted"] else scores_before[0][3]
+    assert used == [(expected,)]
+
+
+@slow
+def test_monitoring_section_in_the_kpi_report(book, tmp_path):
+    from pipelines import reporting
+    from pipelines.scoring.monitoring import monitoring
+
+    figures = monitoring(book["paths"].warehouse, D)
+    assert figures["scored"] == len(book["tonight"][1]) and figures["psi"]["status"] in ("stable", "watch", "shifted")
+    assert len(figures["matured"]["deciles"]) == 10 and 0 < figures["matured"]["gini"] <= 1
+    reporting.build(D, book["paths"], "run", tmp_path)
+    html = (tmp_path / reporting.REPORT_FILE).read_text(encoding="utf-8")
+    assert 'id="collection-score"' in html and figures["model_version"] in html
+
+
+def test_training_dag_is_weekly_wiring():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import REPO
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    dag = bag.dags["arrears_score_training"]
+    assert dag.task_ids == ["train_challenger"] and dag.max_active_runs == 1
+    assert "0 5 * * 0" in str(dag.timetable.summary)
+
+
+def test_train_refuses_without_history(paths, capsys):
+    assert main(["score", "train", "--as-of", str(D), "--warehouse", str(paths.warehouse)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("arrears: score train: ") and "\n" not in err
