@@ -1,5 +1,10 @@
 """Backfill and order: nights run in reverse order, or a middle night rerun, give the marts of the
-in-order run. The steps run in-process (ingest, validate, dbt; publishing does not change marts)."""
+in-order run. The steps run in-process (ingest, validate, dbt; publishing does not change marts).
+
+The rule (docs/reliability.md): marts kept per night (`loan_delinquency`, `contact_log`, ...: rows for
+every night built) never depend on the order nights ran in; period marts (`strategy_outcomes`,
+`payment_attribution`, the KPI tables: rows as of one night) describe the last night built, so a
+backfill or a rerun of an old night ends by running the newest night again."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -59,11 +64,18 @@ def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path
     expected = _marts(in_order)
     assert expected["loan_delinquency"] and {r[0] for r in expected["loan_delinquency"]} == set(NIGHTS)
 
-    _night(in_order, NIGHTS[1], "a-rerun")  # rerun the middle night
+    per_night = {t for t, rows in expected.items() if {r[0] for r in rows} == set(NIGHTS) and
+                 all(isinstance(r[0], date) for r in rows)}
+    assert {"loan_delinquency", "contact_log", "overdue_accountability"} <= per_night
+
+    _night(in_order, NIGHTS[1], "a-rerun")  # rerun the middle night: nights kept per night are unchanged
+    got = _marts(in_order)
+    assert [t for t in per_night if got[t] != expected[t]] == []
+    _night(in_order, NIGHTS[-1], "a-newest")  # ... and the newest night again restores the period marts
     assert _marts(in_order) == expected
 
     reverse = _paths(tmp_path, "reverse")
-    for night in reversed(NIGHTS):
+    for night in [*reversed(NIGHTS), NIGHTS[-1]]:  # a backfill backwards, ending with the newest night
         _night(reverse, night, f"b-{night}")
     got = _marts(reverse)
     differing = [t for t in expected if got.get(t) != expected[t]]
