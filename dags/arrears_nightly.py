@@ -27,7 +27,7 @@ written last).
 
 **Business date:** the `as_of` param when given (manual runs, reruns, backfills:
 `airflow dags trigger arrears_nightly -c '{"as_of": "2026-11-27"}'`); on a scheduled run, the start of the
-data interval in the lender's time zone (`ARREARS_LENDER_TIMEZONE`, default Asia/Shanghai; the DAG runs at
+data interval in the lender's time zone (the policy's `reporting.lender_timezone`, default Asia/Shanghai; the DAG runs at
 02:00 there) — the 02:00 run processes the day that just closed. Never the wall clock.
 
 **Rerunning a date** is safe: raw, marts and files for that date are replaced, never duplicated.

@@ -1,15 +1,18 @@
 """The collection policy file (`pipelines/policy/default.yaml` by default): load, validate, version.
 
-The file is the business's: operations edit it. It is read strictly where a section is ours and
-tolerantly elsewhere: unknown top-level sections (e.g. `contact:`) are kept for their owners in
-`Policy.document`, while within `delinquency:` every key must be known and valid. A problem is one
+The file is the business's: operations edit it, and it is the only place a policy value lives.
+`load_policy` validates the whole file, every section (SECTIONS: one validator per top-level
+section; a section nobody owns is an error), before the night writes anything. A problem is one
 line naming the file and the key path, e.g.
 
     policy/default.yaml: delinquency.bucket_schemes.chinese[2].from_dpd: 25 overlaps bucket M1 (1-30 DPD)
 
-The dbt project reads the policy as vars (`Policy.dbt_vars()`), passed by `transform.build(...,
-extra_vars=policy.dbt_vars())` beside `as_of_date`; dbt_project.yml holds the delinquency values
-as packaged defaults so that the delinquency models and their unit tests build without the pipeline.
+`delinquency:` is required; a key missing from an optional section (`contact:`, `reporting:`) takes
+the packaged file's value (`packaged_section`), so the packaged file is the one place defaults live.
+
+The dbt project reads the policy as vars (`Policy.dbt_vars()`), passed beside `as_of_date` by
+`pipelines.transform` (which loads the policy in force when a caller gives none); dbt has no copies
+or fallbacks of its own.
 """
 from __future__ import annotations
 
@@ -55,19 +58,38 @@ class DelinquencyPolicy:
 
 
 @dataclass(frozen=True)
+class ReportingPolicy:
+    """`reporting:`: the management reports' parameters (docs/reporting.md) and the lender's time zone."""
+    lender_timezone: str              # IANA: a scheduled run's business date, a contact's day in reports
+    values: dict[str, Any]            # the attribution / outcome / warning parameters, by name
+
+    def dbt_vars(self) -> dict[str, Any]:
+        return {"reporting_policy": {"lender_timezone": self.lender_timezone,
+                                     **{k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.values.items()}}}
+
+
+@dataclass(frozen=True)
 class Policy:
     path: Path
     version: str                      # first 12 hex digits of the file's sha256
     delinquency: DelinquencyPolicy
-    document: dict[str, Any] = field(repr=False)  # the whole file, for the owners of other sections
+    document: dict[str, Any] = field(repr=False)  # the whole file as read
+    sections: dict[str, Any] = field(default_factory=dict, repr=False)  # every section, validated
+
+    @property
+    def contact(self):
+        return self.sections["contact"]
+
+    @property
+    def reporting(self) -> ReportingPolicy:
+        return self.sections["reporting"]
 
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
-        from pipelines.contact.policy import parse_contact  # the contact section is validated there
-
         d = self.delinquency
         return {
-            **parse_contact(self.document.get("contact"), self.path).dbt_vars(),
+            **self.contact.dbt_vars(),
+            **self.reporting.dbt_vars(),
             "policy_version": self.version,
             "delinquency_tolerance_amount": str(d.tolerance_amount),
             "delinquency_minimum_days": d.minimum_days,
@@ -217,10 +239,50 @@ def _delinquency(check: PolicyChecker, value: Any) -> DelinquencyPolicy:
     )
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
-    path = Path(path)
-    check = PolicyChecker(path)
+REPORTING_INTEGERS = {  # name: (minimum, maximum)
+    "attribution_conversation_days": (0, 365), "attribution_promise_grace_days": (0, 365),
+    "attribution_notice_days": (0, 365), "strategy_outcome_days": (1, 365), "warning_trailing_periods": (1, 52),
+    "warning_roll_rate_min_accounts": (1, 10**6), "warning_broken_promise_min_due": (1, 10**6),
+    "warning_loans_per_customer": (2, 1000),
+}
+REPORTING_RATIOS = ("warning_roll_rate_ratio", "warning_broken_promise_ratio")
+REPORTING_KEYS = ("lender_timezone", *REPORTING_INTEGERS, *REPORTING_RATIOS)
+
+
+def _reporting(check: PolicyChecker, value: Any) -> ReportingPolicy:
+    section = check.mapping(value, "reporting", REPORTING_KEYS, REPORTING_KEYS)
+    import pytz  # the zone database dbt's Jinja uses
+
+    zone = check.text(section["lender_timezone"], "reporting.lender_timezone")
+    if zone not in pytz.all_timezones_set:
+        raise check.fail("reporting.lender_timezone", f"{zone!r} is not an IANA time zone")
+    values: dict[str, Any] = {k: check.integer(section[k], f"reporting.{k}", *limits)
+                              for k, limits in REPORTING_INTEGERS.items()}
+    for k in REPORTING_RATIOS:
+        ratio = check.decimal(section[k], f"reporting.{k}", 2, Decimal(100))
+        if ratio < 1:
+            raise check.fail(f"reporting.{k}", f"{section[k]!r} is below 1 (a ratio of this period to the trailing mean)")
+        values[k] = ratio
+    return ReportingPolicy(zone, values)
+
+
+def _contact(check: PolicyChecker, value: Any):
+    from pipelines.contact.policy import parse_contact  # imports this module: loaded late
+
+    return parse_contact(value, check.path)
+
+
+# Every top-level section of the policy file and its validator (check, the section's value with the
+# packaged defaults filled in) -> the parsed section. A new section is one line here.
+SECTIONS: dict[str, Any] = {
+    "delinquency": lambda check, value: _delinquency(check, value),
+    "contact": _contact,
+    "reporting": _reporting,
+}
+REQUIRED_SECTIONS = ("delinquency",)  # the others default key by key to the packaged file's values
+
+
+def _read(path: Path) -> tuple[bytes, dict]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -233,11 +295,44 @@ def load_policy(path: str | Path) -> Policy:
         raise PolicyError(f"{path}: not valid YAML{line} ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: the policy must be a mapping of sections (e.g. delinquency:)")
-    if "delinquency" not in document:
-        raise check.fail("delinquency", "missing section")
+    return raw, document
+
+
+def packaged_section(name: str) -> dict:
+    """The packaged policy file's section `name` (a fresh copy): the defaults of an optional section."""
+    from pipelines.settings import DEFAULT_POLICY
+
+    section = _read(DEFAULT_POLICY)[1].get(name) or {}
+    return yaml.safe_load(yaml.safe_dump(section))
+
+
+def with_defaults(name: str, value: Any) -> Any:
+    """An optional section with every key it leaves out taken from the packaged file."""
+    if value is None:
+        return packaged_section(name)
+    if not isinstance(value, dict):
+        return value  # the validator names the problem
+    return {**packaged_section(name), **value}
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
+    path = Path(path)
+    check = PolicyChecker(path)
+    raw, document = _read(path)
+    for name in document:
+        if name not in SECTIONS:
+            raise check.fail(str(name), f"unknown section (allowed: {', '.join(SECTIONS)})")
+    for name in REQUIRED_SECTIONS:
+        if name not in document:
+            raise check.fail(name, "missing section")
+    sections = {name: validate(check, document[name] if name in REQUIRED_SECTIONS
+                               else with_defaults(name, document.get(name)))
+                for name, validate in SECTIONS.items()}
     return Policy(
         path=path,
         version=hashlib.sha256(raw).hexdigest()[:12],
-        delinquency=_delinquency(check, document["delinquency"]),
+        delinquency=sections["delinquency"],
         document=document,
+        sections=sections,
     )

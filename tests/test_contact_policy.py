@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,11 @@ import yaml
 from jinja2.exceptions import SecurityError
 
 from pipelines.contact.outbox import local_iso, neutralise
-from pipelines.contact.policy import DEFAULTS, contact_dbt_vars, load_contact_policy, parse_contact
+from pipelines.contact.policy import contact_dbt_vars, load_contact_policy, parse_contact
 from pipelines.contact.render import DEFAULT_TEMPLATES, Lender, Renderer, message_context
 from pipelines.contact.sms import segments
 from pipelines.errors import PolicyError
-from pipelines.policy import load_policy
+from pipelines.policy import load_policy, packaged_section
 from pipelines.settings import DEFAULT_POLICY
 
 LENDER = Lender({"zh-CN": "示例金融", "en": "Example Finance"}, "95000", "pay.example.com")
@@ -28,9 +29,7 @@ def _policy(tmp_path: Path, contact) -> Path:
     return path
 
 
-def test_packaged_policy_spells_out_the_defaults():
-    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
-    assert document["contact"] == DEFAULTS
+def test_a_missing_contact_section_is_the_packaged_one():
     assert parse_contact(None, DEFAULT_POLICY).dbt_vars() == load_contact_policy(DEFAULT_POLICY).dbt_vars()
 
 
@@ -84,7 +83,7 @@ def test_a_policy_without_contact_section_gets_the_strict_defaults(tmp_path):
      "contact.promise.escalation_sms_template", "segments"),
 ])
 def test_bad_contact_policy_is_one_line_naming_file_and_key(tmp_path, change, key, words):
-    contact = json.loads(json.dumps(DEFAULTS))
+    contact = packaged_section("contact")
     change(contact)
     path = _policy(tmp_path, contact)
     with pytest.raises(PolicyError) as error:
@@ -94,7 +93,7 @@ def test_bad_contact_policy_is_one_line_naming_file_and_key(tmp_path, change, ke
 
 
 def test_more_segments_allowed_lets_a_longer_sender_through(tmp_path):
-    contact = json.loads(json.dumps(DEFAULTS))
+    contact = packaged_section("contact")
     contact["lender"]["name"]["zh-CN"] = "一个名字非常非常非常非常非常非常长的消费金融有限责任公司"
     contact["limits"]["sms_max_segments"] = 2
     assert load_contact_policy(_policy(tmp_path, contact)).limits["sms_max_segments"] == 2
@@ -180,13 +179,43 @@ def test_local_times_carry_the_offset():
 
 
 def test_calendar_dates_reach_dbt_sorted_whether_yaml_typed_them_or_not(tmp_path):
-    contact = json.loads(json.dumps(DEFAULTS))
+    contact = packaged_section("contact")
     contact["calendar"] = {"holidays": ["2026-10-02", "2026-10-01"], "workdays": ["2026-10-10"]}
     path = tmp_path / "policy.yaml"
-    path.write_text("contact:\n  calendar:\n    holidays: [2026-10-02, '2026-10-01']\n    workdays: [2026-10-10]\n",
+    others = {k: v for k, v in yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8")).items() if k != "contact"}
+    path.write_text(yaml.safe_dump(others, allow_unicode=True)
+                    + "contact:\n  calendar:\n    holidays: [2026-10-02, '2026-10-01']\n    workdays: [2026-10-10]\n",
                     encoding="utf-8")  # YAML reads unquoted dates as dates
     assert contact_dbt_vars(path)["contact_policy"]["calendar"] == {"holidays": ["2026-10-01", "2026-10-02"],
                                                                      "workdays": ["2026-10-10"]}
     assert contact_dbt_vars(_policy(tmp_path, contact))["contact_policy"]["calendar"]["holidays"] == [
         "2026-10-01", "2026-10-02"]
 
+
+
+def test_a_bad_contact_policy_stops_the_night_before_anything_is_written(tmp_path):
+    """load_policy validates every section (contact: too) before ingest or validate write."""
+    from pipelines.nightly import run_night
+    from pipelines.settings import Paths
+    from tests.extracts import small_book, write_extract
+
+    contact = packaged_section("contact")
+    contact["limits"]["sms_per_person_per_day"] = -1
+    paths = Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse" / "arrears.duckdb",
+                          out=tmp_path / "outbox", policy=_policy(tmp_path, contact))
+    write_extract(paths.landing, "2026-03-11", small_book())
+    with pytest.raises(PolicyError, match="contact.limits.sms_per_person_per_day: -1 is below 0"):
+        run_night(date(2026, 3, 11), paths)
+    assert not paths.warehouse.exists() and not paths.out.exists()
+
+
+def test_policy_placements_section_is_validated(tmp_path):
+    contact = packaged_section("contact")
+    contact["placements"]["holders"].pop("legal")
+    with pytest.raises(PolicyError, match="contact.placements.holders.legal: missing"):
+        load_contact_policy(_policy(tmp_path, contact))
+    contact = packaged_section("contact")
+    contact["placements"]["recall_after_days"]["agency"] = 0
+    with pytest.raises(PolicyError, match="contact.placements.recall_after_days.agency: 0 is below 1"):
+        load_contact_policy(_policy(tmp_path, contact))
+    assert load_contact_policy(DEFAULT_POLICY).placements["holders"]["agency"] == "Example Collections Agency Ltd"

@@ -6,12 +6,9 @@
     (a missed or withheld step is caught up only until the next step is reached). fallback_channel:
     the channel a message goes by when the customer has no usable address for its own (policy
     channel_fallback, only where the template has a text for it). -#}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file) (Policy.dbt_vars() includes it)") }}
-{%- endif -%}
+{%- set cp = var('contact_policy') -%}
 {%- set rows = [] -%}
-{%- for a in cp.get('actions', []) -%}
+{%- for a in cp['actions'] -%}
     {%- set key = a['variant'] ~ ':' ~ a['stage'] ~ ':' ~ a['channel'] ~ ':' ~ a['template'] -%}
     {%- set countries = (';' ~ (a['countries'] | join(';')) ~ ';') if a['countries'] else none -%}
     {%- if a['on_dpd'] -%}

@@ -11,13 +11,10 @@
     doubt can only make contact stricter (a call with a negative duration still happened and counts
     towards the caps), never looser. Money and schedules are the other way round (left out). -#}
 {{ config(materialized='table') }}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
-{%- endif -%}
-{%- set blocks = cp.get('blocks', []) -%}
-{%- set promise = cp.get('promise', {}) -%}
-{%- set challengers = cp.get('challengers', {}) -%}
+{%- set cp = var('contact_policy') -%}
+{%- set blocks = cp['blocks'] -%}
+{%- set promise = cp['promise'] -%}
+{%- set challengers = cp['challengers'] -%}
 {%- set tomorrow = dbt.dateadd('day', 1, as_of_date()) -%}
 {#- The variant: the first 4 hex digits of md5(salt:loan_id) as a number 0..65535, challenger below
     share x 65536. Portable: dbt.hash and dbt.position, no engine-specific hex parsing. -#}
@@ -46,6 +43,33 @@ recipients as (
 
 ),
 
+seen as (
+
+    -- the nights the warehouse knew each overdue loan (up to D): a loan first seen already in
+    -- arrears (the warehouse's first night, or a loan new to the book) starts at the DPD it had
+    -- then; the policy's earlier steps of that episode are not replayed
+    select
+        h.loan_id,
+        min(h.as_of_date) as first_seen_on,
+        min(case when h.overdue_since = o.overdue_since then h.as_of_date end) as episode_seen_on
+    from {{ ref('loan_delinquency') }} h
+    inner join overdue o on o.loan_id = h.loan_id
+    where h.as_of_date <= {{ as_of_date() }}
+    group by h.loan_id
+
+),
+
+first_steps as (
+
+    select
+        s.loan_id,
+        case when s.episode_seen_on = s.first_seen_on then h.dpd else 0 end as first_step_dpd
+    from seen s
+    inner join {{ ref('loan_delinquency') }} h
+        on h.loan_id = s.loan_id and h.as_of_date = s.episode_seen_on
+
+),
+
 loans as (
 
     select
@@ -55,12 +79,14 @@ loans as (
         coalesce(q.blocks_collection, false) as data_blocks_collection,
         q.data_status,
         q.reason as data_reason,
-        r.full_name, r.phone, r.email, r.has_address, r.language, r.country,
+        r.full_name, r.phone, r.email, r.has_address, r.phone_problem, r.email_problem, r.opted_out_channels, r.language, r.country,
         r.address_line1, r.address_line2, r.city, r.region, r.postal_code,
         r.zone_key, r.display_zone, r.window_start_utc, r.window_end_utc, r.lookback_start_utc,
-        r.pause_boundary_utc, r.window_problem
+        r.pause_boundary_utc, r.window_problem,
+        coalesce(fs.first_step_dpd, 0) as first_step_dpd
     from overdue o
     left join recipients r on r.customer_id = o.customer_id
+    left join first_steps fs on fs.loan_id = o.loan_id
     left join {{ ref('int_quality_loan_data_status') }} q
         on q.as_of_date = {{ as_of_date() }} and q.loan_id = o.loan_id
 
@@ -238,7 +264,7 @@ select
     p.promise_paid,
     p.promise_status,
     coalesce(p.promise_status = 'broken'
-        and {{ dbt.datediff('p.promise_date', as_of_date(), 'day') }} < {{ promise.get('escalation_days', 0) }},
+        and {{ dbt.datediff('p.promise_date', as_of_date(), 'day') }} < {{ promise['escalation_days'] }},
         false) as is_escalated,
     cast(coalesce(dc.calls, 0) + coalesce(sc.calls, 0) as {{ dbt.type_int() }}) as calls_last_7_days,
     cv.last_conversation_at,
