@@ -4,7 +4,9 @@
     rerun never duplicates. `full_refresh: false`: a --full-refresh never wipes the evidence.
 
     status: scheduled | withheld. reason: why it is due (scheduled) or the first rule that withheld
-    it: data:, block:, promise:, unreachable:, window:, template:, cap:, capacity:. -#}
+    it: placed: (the loan is with an agency or lawyer: int_contact__placements; wins), data:, block:,
+    promise:, opted_out:, unreachable:, window:, template:, repeat:, cap:, capacity:.
+    call_loan_id: one call per person per day, the loan whose call covers this call row. -#}
 {{
     config(
         materialized='incremental',

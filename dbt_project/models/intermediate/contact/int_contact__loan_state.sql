@@ -142,49 +142,25 @@ attempts as (
 
 ),
 
-promises as (
-
-    select
-        loan_id, attempt_id, started_at, promise_date, promise_amount,
-        row_number() over (partition by loan_id order by started_at desc, attempt_id desc) as promise_rank
-    from attempts
-    where outcome = 'promise_to_pay'
-        and promise_date is not null
-
-),
-
-promise_paid as (
-
-    -- money received for the latest promise: payments booked after it was made, value-dated by its
-    -- date, counting on D (reversals known on D cancel them)
-    select p.loan_id, sum(e.amount) as paid
-    from promises p
-    inner join {{ ref('int_payment_effects') }} e
-        on e.loan_id = p.loan_id
-        and e.counts_from <= {{ as_of_date() }}
-        and (e.counts_until is null or e.counts_until > {{ as_of_date() }})
-        and e.booked_at >= p.started_at
-        and e.value_date <= p.promise_date
-    where p.promise_rank = 1
-    group by p.loan_id
-
-),
-
 promise_state as (
 
+    -- the latest promise known on D with its outcome (int_promise_outcomes: the one promise rule,
+    -- which the KPI marts read too): until the day after its date it defers contact (open), then
+    -- it is kept, or partial / broken (contact resumes and escalates)
     select
-        p.loan_id,
-        p.promise_date,
-        p.promise_amount,
-        coalesce(pp.paid, 0) as promise_paid,
-        case
-            when p.promise_date >= {{ tomorrow }} then 'open'
-            when coalesce(pp.paid, 0) >= coalesce(p.promise_amount, 0.01) then 'kept'
-            else 'broken'
-        end as promise_status
-    from promises p
-    left join promise_paid pp on pp.loan_id = p.loan_id
-    where p.promise_rank = 1
+        loan_id,
+        promise_date,
+        promise_amount,
+        paid_amount as promise_paid,
+        case when promise_date >= {{ tomorrow }} then 'open' else status end as promise_status
+    from (
+        select
+            *,
+            row_number() over (partition by loan_id order by started_at desc, attempt_id desc) as promise_rank
+        from {{ ref('int_promise_outcomes') }}
+        where promise_date is not null
+    ) latest
+    where promise_rank = 1
 
 ),
 
@@ -263,7 +239,7 @@ select
     p.promise_amount,
     p.promise_paid,
     p.promise_status,
-    coalesce(p.promise_status = 'broken'
+    coalesce(p.promise_status in ('broken', 'partial')
         and {{ dbt.datediff('p.promise_date', as_of_date(), 'day') }} < {{ promise['escalation_days'] }},
         false) as is_escalated,
     cast(coalesce(dc.calls, 0) + coalesce(sc.calls, 0) as {{ dbt.type_int() }}) as calls_last_7_days,

@@ -145,6 +145,20 @@ recalls as (
     from states s
     where not s.is_new
 
+),
+
+states_on_d as (
+
+    select
+        loan_id, customer_id, placement_type, referral_channel, placed_on, episode_start, escalated_from,
+        recall_reason, reason, false as is_new
+    from recalls
+    union all
+    select
+        loan_id, customer_id, placement_type, referral_channel, placed_on, episode_start, escalated_from,
+        cast(null as {{ str }}) as recall_reason, reason, true as is_new
+    from placed_tonight
+
 )
 
 select
@@ -164,25 +178,5 @@ select
     case when recall_reason is not null then cast({{ as_of_date() }} as date) end as recalled_on,
     recall_reason,
     reason,
-    false as is_new
-from recalls
-union all
-select
-    cast({{ as_of_date() }} as date) as as_of_date,
-    loan_id,
-    customer_id,
-    placement_type,
-    referral_channel,
-    placed_on,
-    episode_start,
-    case placement_type
-        {%- for t, h in holders.items() | sort %}
-        when '{{ t }}' then '{{ h | replace("'", "''") }}'
-        {%- endfor %}
-    end as holder,
-    escalated_from,
-    cast(null as date) as recalled_on,
-    cast(null as {{ str }}) as recall_reason,
-    reason,
-    true as is_new
-from placed_tonight
+    is_new
+from states_on_d
