@@ -226,9 +226,10 @@ select
             then 'template:sms_too_long (amount or DPD beyond the proven SMS length)'
         when a.channel in ('sms', 'email', 'letter') and exists (
                 select 1 from history h
-                where h.loan_id = a.loan_id and h.channel = a.channel and h.template = a.template
+                where h.person_id = l.person_id and h.channel = a.channel and h.template = a.template
                     and h.as_of_date = {{ dbt.dateadd('day', -1, as_of_date()) }})
-            then 'repeat:consecutive_days (the same ' || a.channel || ' ' || a.template || ' was scheduled last night)'
+            then 'repeat:consecutive_days (the same ' || a.channel || ' ' || a.template
+                || ' was scheduled for the person last night)'
         when a.channel = 'call' and l.last_conversation_at > l.pause_boundary_utc
             then 'cap:pause_after_conversation ({{ limits['pause_days_after_conversation'] }} days after a conversation about the debt)'
         when a.channel = 'call' and l.calls_last_7_days >= {{ limits['calls_per_debt_per_7_days'] }}
