@@ -104,7 +104,7 @@ def test_placements_stop_contact_are_placed_once_and_survive_nights(nights):
     assert lb["full_name"] == "张伟" and lb["phone"] == "+8613800000002" and lb["email"] == "c2@example.com"
     assert lb["address_line1"] and lb["city"] == "北京" and lb["holder"] == "Example Law Firm LLP"
     assert lb["principal_outstanding"] == "6000.00" and lb["overdue_amount"] == "6000.00" and lb["dpd"] == "120"
-    assert lb["contact_attempts"] == "0" and lb["last_payment_date"] == ""
+    assert lb["contact_attempts"] == "0" and lb["last_payment_date"] == "" and lb["alternate_phones"] == ""
     # the agency step of LB withheld: legal took precedence
     lb_agency = _rows(paths.warehouse, """select status, reason from marts.contact_log
                                           where as_of_date = ? and loan_id = 'LB' and channel = 'agency_placement'""", [N1])

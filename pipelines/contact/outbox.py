@@ -160,22 +160,14 @@ class ContactOutbox:
                 from marts.contact_log
                 where as_of_date = ? and status = 'scheduled' and channel = 'call'
                 group by call_loan_id
-            ),
-            alternates as (
-                select r.customer_id, string_agg(distinct o.phone, ';' order by o.phone) as alternate_phones
-                from intermediate.int_contact__recipients r
-                inner join intermediate.int_contact__recipients o
-                    on o.person_id = r.person_id and o.phone is not null and o.phone <> coalesce(r.phone, '')
-                group by r.customer_id
             )
             select c.loan_id, c.customer_id, c.agent_id, c.destination as phone, c.scheduled_after,
                    c.scheduled_before, c.display_zone, c.priority, c.due_reason as reason, c.max_attempts,
                    c.language, c.dpd, c.overdue_amount, c.currency, c.template, v.loans_covered,
-                   r.full_name, c.display_zone as timezone, a.alternate_phones
+                   r.full_name, c.display_zone as timezone, r.alternate_phones
             from marts.contact_log c
             inner join covered v on v.call_loan_id = c.loan_id
             left join intermediate.int_contact__recipients r on r.customer_id = c.customer_id
-            left join alternates a on a.customer_id = c.customer_id
             where c.as_of_date = ? and c.status = 'scheduled' and c.channel = 'call'
                 and c.call_loan_id = c.loan_id
             order by c.agent_id, c.priority, c.loan_id

@@ -18,19 +18,6 @@ recipients as (
 
 ),
 
-alternates as (
-
-    -- the person's other usable numbers (linked customer ids), never one marked invalid
-    select
-        r.customer_id,
-        {{ dbt.listagg('o.phone', "';'", 'order by o.phone') }} as alternate_phones
-    from recipients r
-    inner join (select distinct person_id, phone from recipients where phone is not null) o
-        on o.person_id = r.person_id and o.phone <> coalesce(r.phone, '')
-    group by r.customer_id
-
-),
-
 components as (
 
     select
@@ -102,7 +89,7 @@ select
     r.postal_code,
     r.country,
     r.phone,
-    a.alternate_phones,
+    r.alternate_phones,
     r.email,
     d.outstanding_principal as principal_outstanding,
     coalesce(c.interest_outstanding, 0) as interest_outstanding,
@@ -117,7 +104,6 @@ select
 from placed p
 left join {{ ref('loan_delinquency') }} d on d.as_of_date = p.as_of_date and d.loan_id = p.loan_id
 left join recipients r on r.customer_id = p.customer_id
-left join alternates a on a.customer_id = p.customer_id
 left join components c on c.loan_id = p.loan_id
 left join last_payment lp on lp.loan_id = p.loan_id
 left join history h on h.loan_id = p.loan_id

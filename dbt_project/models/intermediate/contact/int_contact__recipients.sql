@@ -183,6 +183,20 @@ book as (
 
 ),
 
+alternates as (
+
+    -- the person's other usable numbers (linked customer ids; never one marked invalid or reported
+    -- wrong): the call list and the placement file show them
+    select
+        k.customer_id,
+        {{ dbt.listagg('o.phone', "';'", 'order by o.phone') }} as alternate_phones
+    from keyed k
+    inner join (select distinct person_id, e164_phone as phone from keyed where e164_phone is not null) o
+        on o.person_id = k.person_id and o.phone <> coalesce(k.e164_phone, '')
+    group by k.customer_id
+
+),
+
 windows as (
 
     select zone_key, display_zone, candidate_zones, window_start_utc, window_end_utc, lookback_start_utc,
@@ -203,6 +217,7 @@ select
     k.phone_problem,
     k.email_problem,
     k.opted_out_channels,
+    a.alternate_phones,
     k.has_address,
     k.address_line1, k.address_line2, k.city, k.region, k.postal_code, k.country,
     k.language,
@@ -222,3 +237,4 @@ select
     end as window_problem
 from keyed k
 left join windows w on w.zone_key = k.zone_key
+left join alternates a on a.customer_id = k.customer_id
