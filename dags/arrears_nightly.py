@@ -40,8 +40,8 @@ tests, so a failing test, named with its model, stops the night before anything 
 **Retries:** only a busy warehouse (another writer) is retried; a blocked batch, a failed model or data test,
 a bad policy or a missing system package fails the task at once with its one-line reason.
 
-**Schedule and business date:** every night at {RUN_AT} in the lender's time zone ({LENDER_TZ}, from
-`ARREARS_LENDER_TIMEZONE`), for the business date that just closed. A run's **logical date is its
+**Schedule and business date:** every night at {RUN_AT} in the lender's time zone ({LENDER_TZ}, the
+policy's `reporting.lender_timezone`), for the business date that just closed. A run's **logical date is its
 business date** (00:00 {LENDER_TZ}; the data interval is that whole day). The `as_of` param, when given, wins (manual runs, reruns:
 `airflow dags trigger arrears_nightly -c '{{"as_of": "2026-11-27"}}'`). Never the wall clock.
 

@@ -65,11 +65,11 @@ def _with_id_birth_date(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _lender_timezone(paths: Paths, as_of: date) -> tzinfo:
     """The time zone the extract's manifest names (the business date ends at its midnight); when it
-    names none or an unknown one, the lender's (ARREARS_LENDER_TIMEZONE, as for the DAG)."""
+    names none or an unknown one, the lender's (the policy's reporting.lender_timezone, as for the DAG)."""
     try:
         return ZoneInfo(str(open_extract(paths.landing, as_of)[1].get("timezone")))
     except (BatchBlocked, ValueError, ZoneInfoNotFoundError):
-        return ZoneInfo(lender_timezone())
+        return ZoneInfo(lender_timezone(paths.policy))
 
 
 def _context(day: Day, lender_zone: tzinfo) -> suites.Context:

@@ -135,7 +135,9 @@ class Night:
 
 
 def run_night(as_of: date, paths: Paths, run_id: str | None = None) -> Night:
-    """All steps in order; a BatchBlocked from any step stops the night before publishing."""
+    """All steps in order; a BatchBlocked from any step stops the night before publishing. The whole
+    policy file is validated first (PolicyError): a bad policy stops the night before anything is written."""
+    load_policy(paths.policy)
     night = Night(as_of, run_id or new_run_id(as_of))
     steps = [
         ("ingest", lambda: ingest_step(as_of, paths, night.run_id)),

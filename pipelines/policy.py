@@ -1,16 +1,18 @@
 """The collection policy file (`pipelines/policy/default.yaml` by default): load, validate, version.
 
-The file is the business's: operations edit it. It is read strictly where a section is ours and
-tolerantly elsewhere: unknown top-level sections (e.g. `contact:`) are kept for their owners in
-`Policy.document`, while within `delinquency:` and `reporting:` (the KPI targets) every key must be
-known and valid. A problem is one
+The file is the business's: operations edit it, and it is the only place a policy value lives.
+`load_policy` validates the whole file, every section (SECTIONS: one validator per top-level
+section; a section nobody owns is an error), before the night writes anything. A problem is one
 line naming the file and the key path, e.g.
 
     policy/default.yaml: delinquency.bucket_schemes.chinese[2].from_dpd: 25 overlaps bucket M1 (1-30 DPD)
 
-The dbt project reads the policy as vars (`Policy.dbt_vars()`), passed by `transform.build(...,
-extra_vars=policy.dbt_vars())` beside `as_of_date`; dbt_project.yml holds the delinquency values
-as packaged defaults so that the delinquency models and their unit tests build without the pipeline.
+`delinquency:` is required; a key missing from an optional section (`contact:`, `reporting:`) takes
+the packaged file's value (`packaged_section`), so the packaged file is the one place defaults live.
+
+The dbt project reads the policy as vars (`Policy.dbt_vars()`), passed beside `as_of_date` by
+`pipelines.transform` (which loads the policy in force when a caller gives none); dbt has no copies
+or fallbacks of its own.
 """
 from __future__ import annotations
 
@@ -28,7 +30,6 @@ from pipelines.errors import PolicyError
 STAGES = ("current", "early", "middle", "late")
 DELINQUENCY_KEYS = ("tolerance_amount", "minimum_days", "minimum_amount", "bucket_scheme", "bucket_schemes")
 BUCKET_KEYS = ("bucket", "from_dpd", "to_dpd", "stage")
-REPORTING_KEYS = ("targets",)
 # The headline KPIs a target may be set for (marts.kpi_figures.figure); all are rates where higher is better.
 TARGET_FIGURES = ("recovery_rate", "liquidation_rate", "cure_rate", "ptp_kept_rate", "first_contact_on_time_rate")
 CLOCK = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
@@ -59,26 +60,50 @@ class DelinquencyPolicy:
 
 
 @dataclass(frozen=True)
+class ReportingPolicy:
+    """`reporting:`: the management reports' parameters (docs/reporting.md) and the lender's time zone."""
+    lender_timezone: str              # IANA: a scheduled run's business date, a contact's day in reports
+    values: dict[str, Any]            # the attribution / outcome / warning parameters, by name
+    targets: dict[str, Decimal] = field(default_factory=dict)  # reporting.targets: figure -> rate 0..1
+
+    def dbt_vars(self) -> dict[str, Any]:
+        return {"reporting_policy": {"lender_timezone": self.lender_timezone,
+                                     **{k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.values.items()}},
+                "reporting_targets": {figure: str(rate) for figure, rate in self.targets.items()}}
+
+
+@dataclass(frozen=True)
 class Policy:
     path: Path
     version: str                      # first 12 hex digits of the file's sha256
     delinquency: DelinquencyPolicy
-    document: dict[str, Any] = field(repr=False)  # the whole file, for the owners of other sections
-    lender: Any = None                # pipelines.lender.LenderIdentity: who writes, texts and e-mails
-    targets: dict[str, Decimal] = field(default_factory=dict)  # reporting.targets: figure -> rate 0..1
+    document: dict[str, Any] = field(repr=False)  # the whole file as read
+    sections: dict[str, Any] = field(default_factory=dict, repr=False)  # every section, validated
+
+    @property
+    def contact(self):
+        return self.sections["contact"]
+
+    @property
+    def reporting(self) -> ReportingPolicy:
+        return self.sections["reporting"]
+
+    @property
+    def lender(self):
+        """pipelines.lender.LenderIdentity: who writes, texts and e-mails."""
+        return self.sections["lender"]
+
+    @property
+    def scoring(self):
+        return self.sections["scoring"]
 
     def dbt_vars(self) -> dict[str, Any]:
         """The dbt vars of this policy (JSON-able; money as decimal text, never floats)."""
-        from pipelines.contact.policy import parse_contact  # the contact section is validated there
-        from pipelines.scoring.policy import check_action_bands, parse_scoring  # the scoring section
-
         d = self.delinquency
-        contact = parse_contact(self.document.get("contact"), self.path, self.lender)
-        scoring = parse_scoring(self.document.get("scoring"), self.path)
-        check_action_bands(contact.actions, scoring, self.path)
         return {
-            **contact.dbt_vars(),
-            **scoring.dbt_vars(),
+            **self.contact.dbt_vars(),
+            **self.scoring.dbt_vars(),
+            **self.reporting.dbt_vars(),
             "policy_version": self.version,
             "delinquency_tolerance_amount": str(d.tolerance_amount),
             "delinquency_minimum_days": d.minimum_days,
@@ -87,8 +112,6 @@ class Policy:
             "delinquency_buckets": [
                 {"bucket": b.name, "from_dpd": b.from_dpd, "to_dpd": b.to_dpd, "stage": b.stage} for b in d.buckets
             ],
-            # no packaged default in dbt_project.yml: the policy file is the only place for targets
-            "reporting_targets": {figure: str(rate) for figure, rate in self.targets.items()},
         }
 
 
@@ -230,24 +253,80 @@ def _delinquency(check: PolicyChecker, value: Any) -> DelinquencyPolicy:
     )
 
 
+REPORTING_INTEGERS = {  # name: (minimum, maximum)
+    "attribution_conversation_days": (0, 365), "attribution_promise_grace_days": (0, 365),
+    "attribution_notice_days": (0, 365), "strategy_outcome_days": (1, 365), "warning_trailing_periods": (1, 52),
+    "warning_roll_rate_min_accounts": (1, 10**6), "warning_broken_promise_min_due": (1, 10**6),
+    "warning_loans_per_customer": (2, 1000),
+}
+REPORTING_RATIOS = ("warning_roll_rate_ratio", "warning_broken_promise_ratio")
+REPORTING_REQUIRED = ("lender_timezone", *REPORTING_INTEGERS, *REPORTING_RATIOS)
+REPORTING_KEYS = (*REPORTING_REQUIRED, "targets")
+
+
 def _reporting_targets(check: PolicyChecker, value: Any) -> dict[str, Decimal]:
     """`reporting.targets`: figure -> target rate as a fraction (0.25 = 25%), at most 4 decimals, at most 1.
-    An absent section or figure means no target (the report shows none)."""
-    if value is None:
-        return {}
-    section = check.mapping(value, "reporting", REPORTING_KEYS)
-    targets = section.get("targets") or {}
-    check.mapping(targets, "reporting.targets", TARGET_FIGURES)
+    An absent figure means no target (the report shows none)."""
+    targets = check.mapping(value or {}, "reporting.targets", TARGET_FIGURES)
     return {figure: check.decimal(rate, f"reporting.targets.{figure}", 4, maximum=Decimal(1), noun="a rate (0.25 = 25%)")
             for figure, rate in targets.items() if rate is not None}
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
-    from pipelines.lender import validate as validate_lender  # it builds on PolicyChecker above
+def _reporting(check: PolicyChecker, value: Any, parsed: dict) -> ReportingPolicy:
+    section = check.mapping(value, "reporting", REPORTING_KEYS, REPORTING_REQUIRED)
+    import pytz  # the zone database dbt's Jinja uses
 
-    path = Path(path)
-    check = PolicyChecker(path)
+    zone = check.text(section["lender_timezone"], "reporting.lender_timezone")
+    if zone not in pytz.all_timezones_set:
+        raise check.fail("reporting.lender_timezone", f"{zone!r} is not an IANA time zone")
+    values: dict[str, Any] = {k: check.integer(section[k], f"reporting.{k}", *limits)
+                              for k, limits in REPORTING_INTEGERS.items()}
+    for k in REPORTING_RATIOS:
+        ratio = check.decimal(section[k], f"reporting.{k}", 2, Decimal(100))
+        if ratio < 1:
+            raise check.fail(f"reporting.{k}", f"{section[k]!r} is below 1 (a ratio of this period to the trailing mean)")
+        values[k] = ratio
+    return ReportingPolicy(zone, values, _reporting_targets(check, section.get("targets")))
+
+
+def _lender(check: PolicyChecker, value: Any, parsed: dict):
+    from pipelines.lender import validate  # imports this module: loaded late
+
+    return validate(value, check.path)
+
+
+def _scoring(check: PolicyChecker, value: Any, parsed: dict):
+    from pipelines.scoring.policy import parse_scoring  # imports this module: loaded late
+
+    return parse_scoring(value, check.path)
+
+
+def _contact(check: PolicyChecker, value: Any, parsed: dict):
+    from pipelines.contact.policy import parse_contact  # imports this module: loaded late
+    from pipelines.scoring.policy import check_action_bands
+
+    contact = parse_contact(value, check.path, parsed["lender"])
+    check_action_bands(contact.actions, parsed["scoring"], check.path)
+    return contact
+
+
+# Every top-level section of the policy file and its validator (check, the section's value with the
+# packaged defaults filled in, the sections validated before it) -> the parsed section, in this
+# order. A new section is one line here.
+SECTIONS: dict[str, Any] = {
+    "delinquency": lambda check, value, parsed: _delinquency(check, value),
+    "lender": _lender,
+    "scoring": _scoring,
+    "contact": _contact,
+    "reporting": _reporting,
+}
+REQUIRED_SECTIONS = ("delinquency",)
+# Taken whole or not at all (absent: the packaged one); the others default key by key to the packaged
+# file's values. A lender's identity is never half the example lender's.
+WHOLE_SECTIONS = ("delinquency", "lender")
+
+
+def _read(path: Path) -> tuple[bytes, dict]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -260,13 +339,45 @@ def load_policy(path: str | Path) -> Policy:
         raise PolicyError(f"{path}: not valid YAML{line} ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: the policy must be a mapping of sections (e.g. delinquency:)")
-    if "delinquency" not in document:
-        raise check.fail("delinquency", "missing section")
+    return raw, document
+
+
+def packaged_section(name: str) -> dict:
+    """The packaged policy file's section `name` (a fresh copy): the defaults of an optional section."""
+    from pipelines.settings import DEFAULT_POLICY
+
+    section = _read(DEFAULT_POLICY)[1].get(name) or {}
+    return yaml.safe_load(yaml.safe_dump(section))
+
+
+def with_defaults(name: str, value: Any) -> Any:
+    """An optional section with every key it leaves out taken from the packaged file."""
+    if value is None:
+        return packaged_section(name)
+    if not isinstance(value, dict):
+        return value  # the validator names the problem
+    return {**packaged_section(name), **value}
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file; PolicyError (one line: file and key) when it is not usable."""
+    path = Path(path)
+    check = PolicyChecker(path)
+    raw, document = _read(path)
+    for name in document:
+        if name not in SECTIONS:
+            raise check.fail(str(name), f"unknown section (allowed: {', '.join(SECTIONS)})")
+    for name in REQUIRED_SECTIONS:
+        if name not in document:
+            raise check.fail(name, "missing section")
+    sections: dict[str, Any] = {}
+    for name, validate in SECTIONS.items():
+        value = document.get(name) if name in WHOLE_SECTIONS else with_defaults(name, document.get(name))
+        sections[name] = validate(check, value, sections)
     return Policy(
         path=path,
         version=hashlib.sha256(raw).hexdigest()[:12],
-        delinquency=_delinquency(check, document["delinquency"]),
+        delinquency=sections["delinquency"],
         document=document,
-        lender=validate_lender(document.get("lender"), path),  # pipelines/lender.py
-        targets=_reporting_targets(check, document.get("reporting")),
+        sections=sections,
     )

@@ -12,13 +12,16 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_POLICY = Path(__file__).resolve().parent / "policy" / "default.yaml"
-DEFAULT_LENDER_TIMEZONE = "Asia/Shanghai"
 
 
-def lender_timezone() -> str:
-    """The lender's IANA time zone (ARREARS_LENDER_TIMEZONE, default Asia/Shanghai): a scheduled
-    run's business date is the day its data interval starts there, and the DAG runs at 02:00 there."""
-    return os.environ.get("ARREARS_LENDER_TIMEZONE") or DEFAULT_LENDER_TIMEZONE
+def lender_timezone(policy: str | os.PathLike | None = None) -> str:
+    """The lender's IANA time zone, from its one home: the policy file in force (`policy`, else
+    ARREARS_POLICY, else the packaged file), key `reporting.lender_timezone`. A scheduled run's
+    business date is the day its data interval starts there, the DAG runs at 02:00 there, the
+    extract's fallback zone and the reports' contact day are the same zone."""
+    from pipelines.policy import load_policy  # imports this module
+
+    return load_policy(Paths.resolve(policy=policy).policy).reporting.lender_timezone
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,14 @@ def dbt_env(warehouse: Path) -> dict[str, str]:
 
 
 def dbt_vars(as_of: date, **extra) -> str:
+    """The business date and the policy as dbt vars. The policy's vars are the policy file in force
+    (ARREARS_POLICY, else the packaged file) unless the caller passes them (`**load_policy(f).dbt_vars()`):
+    dbt has no policy values of its own."""
+    if "policy_version" not in extra:
+        from pipelines.policy import load_policy
+        from pipelines.settings import Paths
+
+        extra = {**load_policy(Paths.resolve().policy).dbt_vars(), **extra}
     return json.dumps({"as_of_date": as_of.isoformat(), **extra})
 
 

@@ -8,7 +8,7 @@
 #
 # Settings (environment, all optional): AIRFLOW_PORT (8080), AIRFLOW_HOST (127.0.0.1),
 # ARREARS_AIRFLOW_HOME (<repo>/.airflow: metadata DB, logs, admin password), ARREARS_LANDING,
-# ARREARS_WAREHOUSE, ARREARS_OUT, ARREARS_POLICY, ARREARS_LENDER_TIMEZONE (see README).
+# ARREARS_WAREHOUSE, ARREARS_OUT, ARREARS_POLICY (see README; the lender's time zone is the policy's reporting.lender_timezone).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 

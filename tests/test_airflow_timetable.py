@@ -15,6 +15,19 @@ from pipelines.nightly import business_date
 ZONES = ["Asia/Shanghai", "America/New_York", "UTC"]
 
 
+def lender_in(zone: str, tmp_path, monkeypatch) -> None:
+    """The lender's time zone lives in the policy file (reporting.lender_timezone): a policy in `zone`."""
+    import yaml
+
+    from pipelines.settings import DEFAULT_POLICY
+
+    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    document["reporting"]["lender_timezone"] = zone
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("ARREARS_POLICY", str(path))
+
+
 def nightly(zone: str) -> NightlyTimetable:
     return NightlyTimetable(at="02:00", timezone=zone, late_start=timedelta(hours=6))
 
@@ -43,8 +56,8 @@ def test_backfill_bounds_are_the_business_dates_written(zone, parsed_in):
 
 
 @pytest.mark.parametrize("zone", ZONES)
-def test_logical_date_is_the_business_date_and_the_run_starts_the_next_night_at_two(zone, monkeypatch):
-    monkeypatch.setenv("ARREARS_LENDER_TIMEZONE", zone)
+def test_logical_date_is_the_business_date_and_the_run_starts_the_next_night_at_two(zone, monkeypatch, tmp_path):
+    lender_in(zone, tmp_path, monkeypatch)
     timetable = nightly(zone)
     info = timetable.next_dagrun_info(
         last_automated_data_interval=timetable.interval(date(2026, 11, 26)),
@@ -97,7 +110,7 @@ def test_after_a_short_outage_the_missed_night_still_runs_but_not_a_week_old_one
 @pytest.mark.parametrize("given", ["2026-10-02T00:00:00+00:00", "2026-10-02T00:00:00+08:00", "2026-10-02T23:30:00-05:00"])
 def test_a_manual_run_given_a_logical_date_processes_that_business_date(monkeypatch, given):
     """The UI and the REST API infer a manual run's data interval from the logical date the user gave."""
-    monkeypatch.delenv("ARREARS_LENDER_TIMEZONE", raising=False)
+    monkeypatch.delenv("ARREARS_POLICY", raising=False)  # the packaged policy: Asia/Shanghai
     interval = nightly("Asia/Shanghai").infer_manual_data_interval(run_after=pendulum.parse(given))
     assert isinstance(interval, DataInterval)
     assert business_date(None, interval.start) == date(2026, 10, 2)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,12 @@ import yaml
 from jinja2.exceptions import SecurityError
 
 from pipelines.contact.outbox import local_iso, neutralise
-from pipelines.contact.policy import DEFAULTS, contact_dbt_vars, load_contact_policy, parse_contact
+from pipelines.contact.policy import contact_dbt_vars, load_contact_policy, parse_contact
 from pipelines.contact.render import DEFAULT_TEMPLATES, Renderer, message_context
 from pipelines.contact.sms import segments
 from pipelines.errors import PolicyError
 from pipelines.lender import packaged_lender
-from pipelines.policy import load_policy
+from pipelines.policy import load_policy, packaged_section
 from pipelines.settings import DEFAULT_POLICY
 
 LENDER = packaged_lender()
@@ -31,9 +32,7 @@ def _policy(tmp_path: Path, contact, lender_change=None) -> Path:
     return path
 
 
-def test_packaged_policy_spells_out_the_defaults():
-    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
-    assert document["contact"] == DEFAULTS
+def test_a_missing_contact_section_is_the_packaged_one():
     assert parse_contact(None, DEFAULT_POLICY).dbt_vars() == load_contact_policy(DEFAULT_POLICY).dbt_vars()
 
 
@@ -88,7 +87,7 @@ def test_a_policy_without_contact_section_gets_the_strict_defaults(tmp_path):
     (lambda c: c["letters"].update(mailing_lag_days=-1), "contact.letters.mailing_lag_days", "below 0"),
 ])
 def test_bad_contact_policy_is_one_line_naming_file_and_key(tmp_path, change, key, words):
-    contact = json.loads(json.dumps(DEFAULTS))
+    contact = packaged_section("contact")
     change(contact)
     path = _policy(tmp_path, contact)
     with pytest.raises(PolicyError) as error:
@@ -112,7 +111,7 @@ def _without_language(lender: dict, language: str) -> None:
     (lambda x: x["name"].update({"zh-CN": LONG_NAME}), "contact.promise.escalation_sms_template", "segments"),
 ])
 def test_lender_the_contact_policy_cannot_use_is_one_line(tmp_path, change, key, words):
-    path = _policy(tmp_path, json.loads(json.dumps(DEFAULTS)), lender_change=change)
+    path = _policy(tmp_path, packaged_section("contact"), lender_change=change)
     with pytest.raises(PolicyError) as error:
         load_contact_policy(path)
     message = str(error.value)
@@ -120,7 +119,7 @@ def test_lender_the_contact_policy_cannot_use_is_one_line(tmp_path, change, key,
 
 
 def test_more_segments_allowed_lets_a_longer_sender_through(tmp_path):
-    contact = json.loads(json.dumps(DEFAULTS))
+    contact = packaged_section("contact")
     contact["limits"]["sms_max_segments"] = 2
     path = _policy(tmp_path, contact, lender_change=lambda x: x["name"].update({"zh-CN": LONG_NAME}))
     assert load_contact_policy(path).limits["sms_max_segments"] == 2
@@ -132,7 +131,7 @@ def test_a_template_without_the_opt_out_wording_is_refused(tmp_path):
     shutil.copytree(DEFAULT_TEMPLATES, tmp_path / "templates")
     (tmp_path / "templates" / "sms" / "early_reminder.en.txt.j2").write_text(
         "{{ lender_name }}: {{ amount }} {{ currency }} overdue. Call {{ service_phone }}", encoding="utf-8")
-    contact = json.loads(json.dumps(DEFAULTS))
+    contact = packaged_section("contact")
     contact["templates_dir"] = "templates"
     path = _policy(tmp_path, contact)
     with pytest.raises(PolicyError, match="does not print the opt-out wording 'Reply STOP to opt out'"):
@@ -231,13 +230,43 @@ def test_local_times_carry_the_offset():
 
 
 def test_calendar_dates_reach_dbt_sorted_whether_yaml_typed_them_or_not(tmp_path):
-    contact = json.loads(json.dumps(DEFAULTS))
+    contact = packaged_section("contact")
     contact["calendar"] = {"holidays": ["2026-10-02", "2026-10-01"], "workdays": ["2026-10-10"]}
     path = tmp_path / "policy.yaml"
-    path.write_text("contact:\n  calendar:\n    holidays: [2026-10-02, '2026-10-01']\n    workdays: [2026-10-10]\n",
+    others = {k: v for k, v in yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8")).items() if k != "contact"}
+    path.write_text(yaml.safe_dump(others, allow_unicode=True)
+                    + "contact:\n  calendar:\n    holidays: [2026-10-02, '2026-10-01']\n    workdays: [2026-10-10]\n",
                     encoding="utf-8")  # YAML reads unquoted dates as dates
     assert contact_dbt_vars(path)["contact_policy"]["calendar"] == {"holidays": ["2026-10-01", "2026-10-02"],
                                                                      "workdays": ["2026-10-10"]}
     assert contact_dbt_vars(_policy(tmp_path, contact))["contact_policy"]["calendar"]["holidays"] == [
         "2026-10-01", "2026-10-02"]
 
+
+
+def test_a_bad_contact_policy_stops_the_night_before_anything_is_written(tmp_path):
+    """load_policy validates every section (contact: too) before ingest or validate write."""
+    from pipelines.nightly import run_night
+    from pipelines.settings import Paths
+    from tests.extracts import small_book, write_extract
+
+    contact = packaged_section("contact")
+    contact["limits"]["sms_per_person_per_day"] = -1
+    paths = Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse" / "arrears.duckdb",
+                          out=tmp_path / "outbox", policy=_policy(tmp_path, contact))
+    write_extract(paths.landing, "2026-03-11", small_book())
+    with pytest.raises(PolicyError, match="contact.limits.sms_per_person_per_day: -1 is below 0"):
+        run_night(date(2026, 3, 11), paths)
+    assert not paths.warehouse.exists() and not paths.out.exists()
+
+
+def test_policy_placements_section_is_validated(tmp_path):
+    contact = packaged_section("contact")
+    contact["placements"]["holders"].pop("legal")
+    with pytest.raises(PolicyError, match="contact.placements.holders.legal: missing"):
+        load_contact_policy(_policy(tmp_path, contact))
+    contact = packaged_section("contact")
+    contact["placements"]["recall_after_days"]["agency"] = 0
+    with pytest.raises(PolicyError, match="contact.placements.recall_after_days.agency: 0 is below 1"):
+        load_contact_policy(_policy(tmp_path, contact))
+    assert load_contact_policy(DEFAULT_POLICY).placements["holders"]["agency"] == "Example Collections Agency Ltd"

@@ -39,8 +39,10 @@ MODELS = [  # dependency order; (relation, materialisation)
     ("intermediate.int_contact__zone_windows", "table"),
     ("intermediate.int_contact__recipients", "table"),
     ("intermediate.int_contact__log_history", "view"),
+    ("intermediate.int_promise_outcomes", "table"),
     ("intermediate.int_contact__loan_state", "table"),
     ("intermediate.int_contact__candidates", "table"),
+    ("intermediate.int_contact__placements", "table"),
     ("intermediate.int_contact__daily_caps", "table"),
     ("intermediate.int_contact__call_assignment", "table"),
     ("marts.contact_log", "insert"),
@@ -52,7 +54,13 @@ create schema staging; create schema intermediate; create schema marts;
 create table staging.stg_customers (as_of_date date, customer_id varchar, person_id varchar, full_name varchar,
     national_id varchar,
     phone varchar, email varchar, address_line1 varchar, address_line2 varchar, city varchar, region varchar,
-    postal_code varchar, country varchar, preferred_language varchar, timezone varchar);
+    postal_code varchar, country varchar, preferred_language varchar, timezone varchar,
+    phone_is_valid boolean, email_is_valid boolean);
+create table staging.stg_loans (as_of_date date, loan_id varchar, placement_status varchar,
+    is_quarantined boolean default false);
+create table marts.placements (as_of_date date, loan_id varchar, customer_id varchar, placement_type varchar,
+    referral_channel varchar, placed_on date, episode_start date, holder varchar, escalated_from varchar,
+    recalled_on date, recall_reason varchar, reason varchar, is_new boolean);
 create table staging.stg_flags (as_of_date date, subject_type varchar, subject_id varchar, flag varchar,
     effective_from date, effective_to date, is_quarantined boolean default false);
 create table staging.stg_contact_attempts (delivered_on date, attempt_id varchar, loan_id varchar,
@@ -76,7 +84,7 @@ create table marts.contact_log (as_of_date date, action_id varchar, loan_id varc
     reason varchar, due_reason varchar, agent_id varchar, priority bigint, max_attempts integer, variant varchar,
     stage varchar, bucket varchar, dpd integer, episode_start date, trigger_key varchar, trigger_dpd integer,
     kind varchar, planned_channel varchar, priority_score decimal(38,2), overdue_amount decimal(18,2), currency varchar,
-    policy_version varchar);
+    policy_version varchar, call_loan_id varchar);
 """
 
 
@@ -321,22 +329,24 @@ def check_night(book: dict, con) -> None:
             pause = timedelta(days=LIMITS["pause_days_after_conversation"])
             assert not [a for a in calls if a["is_right_party_contact"] and a["started_at"] + pause > r["scheduled_after"]], r
 
-    # daily caps per person (linked customer ids are one person) and per number
-    per_person = Counter((r["person_id"], r["channel"]) for r in scheduled)
+    # daily caps per person (linked customer ids are one person) and per number; one call per
+    # person per day (a call covers the person's loans: call_loan_id), one call per number per day
+    per_person = Counter((r["person_id"], r["channel"]) for r in scheduled if r["channel"] != "call")
     for (person, channel), n in per_person.items():
-        cap = {"call": "connected_calls_per_person_per_day", "sms": "sms_per_person_per_day",
-               "email": "emails_per_person_per_day"}.get(channel)
+        cap = {"sms": "sms_per_person_per_day", "email": "emails_per_person_per_day"}.get(channel)
         if cap:
             assert n <= LIMITS[cap], (person, channel, n)
-    attempts_per_number = defaultdict(int)
-    for r in scheduled:
-        if r["channel"] == "call":
-            attempts_per_number[r["destination"]] += r["max_attempts"]
-    assert all(n <= LIMITS["attempts_per_number_per_day"] for n in attempts_per_number.values())
+    calls = {r["loan_id"]: r for r in scheduled if r["channel"] == "call"}
+    leads = [r for r in calls.values() if r["call_loan_id"] == r["loan_id"]]
+    assert all(calls[r["call_loan_id"]]["person_id"] == r["person_id"] and calls[r["call_loan_id"]]["agent_id"]
+               == r["agent_id"] for r in calls.values())
+    assert max(Counter(r["person_id"] for r in leads).values(), default=0) <= 1
+    assert max(Counter(r["destination"] for r in leads).values(), default=0) <= 1
+    assert all(r["max_attempts"] <= LIMITS["attempts_per_number_per_day"] for r in leads)
 
     # agents: active, within capacity, speak the language
     agents = {a["agent_id"]: a for a in book["staging.stg_agents"]}
-    load = Counter(r["agent_id"] for r in scheduled if r["channel"] == "call")
+    load = Counter(r["agent_id"] for r in leads)
     for agent_id, n in load.items():
         agent = agents[agent_id]
         assert agent["active"] and n <= agent["daily_capacity"], (agent_id, n)

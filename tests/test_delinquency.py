@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 from datetime import date
 from pathlib import Path
 
@@ -200,19 +201,34 @@ def test_dbt_unit_tests_pass(nights):
 # --- policy file ------------------------------------------------------------------------------
 
 
-def test_packaged_dbt_defaults_are_the_packaged_policy():
+def test_dbt_has_no_policy_values_of_its_own():
+    """The policy file is the one place a policy value lives: dbt_project.yml declares no var but
+    the business date, and the pipeline passes the policy's vars to every dbt invocation."""
     defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
-    policy = load_policy(DEFAULT_POLICY).dbt_vars()
-    for key in ("delinquency_tolerance_amount", "delinquency_minimum_days", "delinquency_minimum_amount",
-                "delinquency_bucket_scheme", "delinquency_buckets"):
-        assert defaults[key] == policy[key], key
+    assert set(defaults) == {"as_of_date"}
+    passed = json.loads(dbt_vars(N1))
+    assert {k: v for k, v in passed.items() if k != "as_of_date"} == load_policy(DEFAULT_POLICY).dbt_vars()
 
 
-def test_policy_tolerates_other_sections_and_versions_the_file(tmp_path):
+def test_policy_validates_every_section_and_versions_the_file(tmp_path):
     document = yaml.safe_load(DEFAULT_POLICY.read_text())
     document["someone_elses_section"] = {"anything": [1, 2]}
-    document["delinquency"]["bucket_scheme"] = "western"
     path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True))
+    with pytest.raises(PolicyError, match=r"someone_elses_section: unknown section \(allowed: delinquency, contact"):
+        load_policy(path)
+    del document["someone_elses_section"]
+    document["contact"]["limits"]["sms_per_person_per_day"] = -1  # a contact problem stops the load itself
+    path.write_text(yaml.safe_dump(document, allow_unicode=True))
+    with pytest.raises(PolicyError, match="contact.limits.sms_per_person_per_day: -1 is below 0"):
+        load_policy(path)
+    document["contact"]["limits"]["sms_per_person_per_day"] = 1
+    document["reporting"]["lender_timezone"] = "Mars/Olympus"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True))
+    with pytest.raises(PolicyError, match="reporting.lender_timezone: 'Mars/Olympus' is not an IANA time zone"):
+        load_policy(path)
+    document["reporting"]["lender_timezone"] = "Asia/Shanghai"
+    document["delinquency"]["bucket_scheme"] = "western"
     path.write_text(yaml.safe_dump(document, allow_unicode=True))
     policy = load_policy(path)
     assert [b.name for b in policy.delinquency.buckets] == ["current", "1-29", "30-59", "60-89", "90+"]

@@ -126,17 +126,25 @@ def test_demo_with_faults_tours_a_blocked_night_and_the_repairs(paths, capsys):
 
 
 @pytest.mark.parametrize("zone, expected", [(None, date(2026, 11, 27)), ("America/New_York", date(2026, 11, 26))])
-def test_business_date_is_the_as_of_param_or_the_interval_start_in_the_lenders_zone(monkeypatch, zone, expected):
+def test_business_date_is_the_as_of_param_or_the_interval_start_in_the_lenders_zone(monkeypatch, tmp_path, zone,
+                                                                                    expected):
     """The run at 02:00 Shanghai time on 28 Nov has its data interval start at 2026-11-26T18:00Z:
-    27 Nov in Shanghai, still 26 Nov in New York. An explicit as_of always wins; no date is refused."""
+    27 Nov in Shanghai, still 26 Nov in New York. An explicit as_of always wins; no date is refused.
+    The lender's zone is the policy's reporting.lender_timezone (ARREARS_POLICY)."""
     from datetime import datetime, timezone
 
+    import yaml
+
     from pipelines.nightly import business_date
+    from pipelines.settings import DEFAULT_POLICY
 
     if zone:
-        monkeypatch.setenv("ARREARS_LENDER_TIMEZONE", zone)
+        document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+        document["reporting"]["lender_timezone"] = zone
+        (tmp_path / "policy.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+        monkeypatch.setenv("ARREARS_POLICY", str(tmp_path / "policy.yaml"))
     else:
-        monkeypatch.delenv("ARREARS_LENDER_TIMEZONE", raising=False)
+        monkeypatch.delenv("ARREARS_POLICY", raising=False)
     start = datetime(2026, 11, 26, 18, 0, tzinfo=timezone.utc)
     assert business_date(None, start) == expected
     assert business_date("2026-10-01", start) == date(2026, 10, 1)

@@ -1,35 +1,28 @@
-{#- Parameters of the management reporting marts (models/marts/reporting), one place.
-
-    Each can be overridden with a dbt var of the same name (e.g. --vars '{reporting_attribution_conversation_days: 10}');
-    the contact-rule figures come from the collection policy's `contact` section (var contact_policy)
-    when the pipeline passes it, so the breaches reported are the rules the schedule applies.
+{#- Parameters of the management reporting marts (models/marts/reporting), one place: the policy
+    file. The reports' own parameters and the lender's time zone come from its `reporting:` section
+    (var reporting_policy), the contact-rule figures from its `contact:` section (var
+    contact_policy), so the breaches reported are the rules the schedule applies. dbt has no
+    fallback of its own: the pipeline passes both vars (pipelines.policy.Policy.dbt_vars());
     docs/reporting.md explains each one. -#}
 {% macro reporting_param(name) -%}
-    {%- set cp = var('contact_policy', {}) or {} -%}
-    {%- set window = cp.get('window', {}) or {} -%}
-    {%- set limits = cp.get('limits', {}) or {} -%}
-    {%- set defaults = {
-        'lender_timezone': 'Asia/Shanghai',
-        'attribution_conversation_days': 14,
-        'attribution_promise_grace_days': 3,
-        'attribution_notice_days': 7,
-        'strategy_outcome_days': 14,
-        'contact_window_start_minute': window.get('start_minute', 480),
-        'contact_window_end_minute': window.get('end_minute', 1260),
-        'calls_per_debt_per_7_days': limits.get('calls_per_debt_per_7_days', 7),
-        'pause_days_after_conversation': limits.get('pause_days_after_conversation', 7),
-        'connected_calls_per_person_per_day': limits.get('connected_calls_per_person_per_day', 3),
-        'warning_trailing_periods': 4,
-        'warning_roll_rate_ratio': 1.25,
-        'warning_roll_rate_min_accounts': 20,
-        'warning_broken_promise_ratio': 1.25,
-        'warning_broken_promise_min_due': 10,
-        'warning_loans_per_customer': 2,
-    } -%}
-    {%- if name not in defaults -%}
-        {{ exceptions.raise_compiler_error("unknown reporting parameter " ~ name) }}
+    {%- set rp = var('reporting_policy', none) -%}
+    {%- set cp = var('contact_policy', none) -%}
+    {%- if rp is none or cp is none -%}
+        {{ exceptions.raise_compiler_error("vars reporting_policy and contact_policy are missing: pass pipelines.policy.load_policy(file).dbt_vars()") }}
     {%- endif -%}
-    {{- return(var('reporting_' ~ name, defaults[name])) -}}
+    {%- set from_contact = {
+        'contact_window_start_minute': cp['window']['start_minute'],
+        'contact_window_end_minute': cp['window']['end_minute'],
+        'calls_per_debt_per_7_days': cp['limits']['calls_per_debt_per_7_days'],
+        'pause_days_after_conversation': cp['limits']['pause_days_after_conversation'],
+        'connected_calls_per_person_per_day': cp['limits']['connected_calls_per_person_per_day'],
+    } -%}
+    {%- if name in from_contact -%}
+        {{- return(from_contact[name]) -}}
+    {%- elif name in rp -%}
+        {{- return(rp[name]) -}}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("unknown reporting parameter " ~ name) }}
 {%- endmacro %}
 
 {#- The bucket's position in the policy's bucket list (0 = current, 1 = first overdue bucket, ...),

@@ -7,7 +7,9 @@
     call_list.csv  loan_id, customer_id, agent_id, phone, call_after, call_before, priority, reason,
                    + max_attempts, language, dpd, overdue_amount, currency, template
     skip_trace.csv overdue loans whose customer cannot be reached (outcome unreachable): what is missing
-    referrals.csv  legal referrals and agency placements decided tonight
+    referrals.csv  accounts placed tonight (legal referral / agency placement, marts.placement_handover):
+                   loan_id, customer_id, referral, dpd, overdue_amount, currency, reason, + holder, debtor
+                   name, address, phones, e-mail, balance by component, last payment, contact history
 
 Every SMS and e-mail names the lender, its hotline and sender ids from the policy's one `lender:`
 section (pipelines/lender.py): the hotline for the customer's country (an SMS: the phone number's
@@ -42,10 +44,18 @@ SMS_COLUMNS = ("message_id", "loan_id", "customer_id", "phone", "send_after", "s
 EMAIL_KEYS = ("message_id", "loan_id", "customer_id", "to", "subject", "text", "html", "send_after", "send_before",
               "from", "reply_to", "list_unsubscribe", "list_unsubscribe_post")
 CALL_COLUMNS = ("loan_id", "customer_id", "agent_id", "phone", "call_after", "call_before", "priority", "reason",
-                "max_attempts", "language", "dpd", "overdue_amount", "currency", "template")
+                "max_attempts", "language", "dpd", "overdue_amount", "currency", "template",
+                # one call per person per day: the loans it covers, who is called, where, other numbers
+                "loans_covered", "full_name", "timezone", "alternate_phones")
 SKIP_TRACE_COLUMNS = ("loan_id", "customer_id", "full_name", "missing", "phone_as_delivered", "email_as_delivered",
                       "address_line1", "city", "postal_code", "country", "dpd", "overdue_amount", "currency", "reason")
-REFERRAL_COLUMNS = ("loan_id", "customer_id", "referral", "dpd", "overdue_amount", "currency", "reason")
+REFERRAL_COLUMNS = ("loan_id", "customer_id", "referral", "dpd", "overdue_amount", "currency", "reason",
+                    # what the agency or lawyer needs to work the account (marts.placement_handover)
+                    "placement_type", "holder", "placed_on", "escalated_from", "full_name", "address_line1",
+                    "address_line2", "city", "region", "postal_code", "country", "phone", "alternate_phones", "email",
+                    "principal_outstanding", "interest_outstanding", "fees_outstanding", "outstanding_amount",
+                    "last_payment_date", "last_payment_amount", "contact_attempts", "last_contact_at",
+                    "right_party_contacts", "promises")
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -159,17 +169,27 @@ class ContactOutbox:
 
     def write_call_list(self, folder: Path) -> dict[str, int]:
         rows = _fetch(self.warehouse, """
-            select loan_id, customer_id, agent_id, destination as phone, scheduled_after, scheduled_before,
-                   display_zone, priority, due_reason as reason, max_attempts, language, dpd, overdue_amount,
-                   currency, template
-            from marts.contact_log
-            where as_of_date = ? and status = 'scheduled' and channel = 'call'
-            order by agent_id, priority, loan_id
-        """, [self.as_of])
+            with covered as (
+                select call_loan_id, string_agg(loan_id, ';' order by loan_id) as loans_covered
+                from marts.contact_log
+                where as_of_date = ? and status = 'scheduled' and channel = 'call'
+                group by call_loan_id
+            )
+            select c.loan_id, c.customer_id, c.agent_id, c.destination as phone, c.scheduled_after,
+                   c.scheduled_before, c.display_zone, c.priority, c.due_reason as reason, c.max_attempts,
+                   c.language, c.dpd, c.overdue_amount, c.currency, c.template, v.loans_covered,
+                   r.full_name, c.display_zone as timezone, r.alternate_phones
+            from marts.contact_log c
+            inner join covered v on v.call_loan_id = c.loan_id
+            left join intermediate.int_contact__recipients r on r.customer_id = c.customer_id
+            where c.as_of_date = ? and c.status = 'scheduled' and c.channel = 'call'
+                and c.call_loan_id = c.loan_id
+            order by c.agent_id, c.priority, c.loan_id
+        """, [self.as_of, self.as_of])
         for row in rows:
             row["call_after"] = local_iso(row.pop("scheduled_after"), row["display_zone"])
             row["call_before"] = local_iso(row.pop("scheduled_before"), row["display_zone"])
-        return {"call_list.csv": _csv(folder / "call_list.csv", CALL_COLUMNS, rows, raw=("phone",))}
+        return {"call_list.csv": _csv(folder / "call_list.csv", CALL_COLUMNS, rows, raw=("phone", "alternate_phones"))}
 
     def write_skip_trace(self, folder: Path) -> dict[str, int]:
         rows = _fetch(self.warehouse, """
@@ -187,13 +207,17 @@ class ContactOutbox:
         return {"skip_trace.csv": _csv(folder / "skip_trace.csv", SKIP_TRACE_COLUMNS, rows)}
 
     def write_referrals(self, folder: Path) -> dict[str, int]:
-        rows = _fetch(self.warehouse, """
-            select loan_id, customer_id, channel as referral, dpd, overdue_amount, currency, due_reason as reason
-            from marts.contact_log
-            where as_of_date = ? and status = 'scheduled' and channel in ('legal_referral', 'agency_placement')
-            order by loan_id, channel
+        rows = _fetch(self.warehouse, f"""
+            select {', '.join(REFERRAL_COLUMNS)}
+            from marts.placement_handover
+            where as_of_date = ?
+            order by loan_id
         """, [self.as_of])
-        return {"referrals.csv": _csv(folder / "referrals.csv", REFERRAL_COLUMNS, rows)}
+        for row in rows:
+            if row["last_contact_at"] is not None:
+                row["last_contact_at"] = row["last_contact_at"].isoformat(timespec="seconds")
+        return {"referrals.csv": _csv(folder / "referrals.csv", REFERRAL_COLUMNS, rows,
+                                      raw=("phone", "alternate_phones"))}
 
 
 def contact_writers(warehouse: Path, as_of: date, policy_path: Path) -> list[FileWriter]:

@@ -1,9 +1,8 @@
 """The `contact:` section of the collection policy: validate it, default it, hand it to dbt.
 
-Every key has a default (the strictest figure of each contact rule in ../../../shared/domain.md),
-so a policy file without `contact:` is valid. `pipelines/policy/default.yaml` spells the defaults
-out; tests/test_contact_policy.py proves the two agree. A problem is one line naming the file and
-the key path, e.g.
+Every key has a default: the packaged `pipelines/policy/default.yaml`'s value (the strictest figure
+of each contact rule), so a policy file without `contact:` is valid; the defaults live there only.
+A problem is one line naming the file and the key path, e.g.
 
     policy/default.yaml: contact.limits.calls_per_debt_per_7_days: -1 is below 0
 
@@ -23,10 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from pipelines.errors import PolicyError
-from pipelines.lender import COUNTRY, LANGUAGE, LenderIdentity, lender_from_document, packaged_lender
+from pipelines.lender import COUNTRY, LANGUAGE, LenderIdentity, packaged_lender
 from pipelines.policy import PolicyChecker
 
 CHANNELS = ("sms", "email", "call", "letter", "legal_referral", "agency_placement")
@@ -46,92 +44,17 @@ SMS_WORST_AMOUNT = Decimal("9999999.99")
 SMS_WORST_DPD = 9999
 SMS_WORST_CURRENCIES = ("CNY", "USD", "XXX")
 
-DEFAULT_LIMITS = {
-    "calls_per_debt_per_7_days": 7,          # Reg F 1006.14(b)(2)(i): more than 7 calls in 7 days
-    "pause_days_after_conversation": 7,      # Reg F 1006.14(b)(2)(ii): no call within 7 days of a conversation
-    "attempts_per_number_per_day": 6,        # CBA/NIFA: at most 6 unanswered attempts a day to one number
-    "connected_calls_per_person_per_day": 3,  # NIFA 2024: at most 3 connected calls a day per debtor
-    "sms_per_person_per_day": 1,
-    "emails_per_person_per_day": 1,
-    "sms_max_segments": 1,
-}
+# The defaults of every key are the packaged policy file's (pipelines/policy/default.yaml, read by
+# pipelines.policy.packaged_section): the one place they live.
+TOP_KEYS = ("languages", "templates_dir", "window", "timezones_by_region", "unknown_timezone", "limits",
+            "blocks", "calendar", "promise", "priority", "channel_fallback", "address_required", "stages",
+            "placements", "letters")
+LIMIT_KEYS = ("calls_per_debt_per_7_days", "pause_days_after_conversation", "attempts_per_number_per_day",
+              "connected_calls_per_person_per_day", "sms_per_person_per_day", "emails_per_person_per_day",
+              "sms_max_segments")
+PROMISE_KEYS = ("escalation_days", "escalation_priority_factor", "escalation_call_template", "escalation_sms_template")
+LETTER_KEYS = ("registered", "contact_hours", "mailing_lag_days")
 
-DEFAULT_STAGES: dict[str, dict] = {
-    "early": {
-        "actions": [
-            {"channel": "sms", "template": "early_reminder", "on_dpd": [1, 3, 7]},
-            {"channel": "email", "template": "early_reminder", "on_dpd": [2]},
-            {"channel": "call", "template": "early_call", "from_dpd": 5},
-            {"channel": "letter", "template": "validation_notice", "on_dpd": [1], "countries": ["US"]},
-            {"channel": "letter", "template": "first_reminder", "on_dpd": [10]},
-        ],
-        "challenger": {   # treatment by collection score (docs/scoring.md)
-            "share": "0.20",
-            "salt": "early-2026a",
-            "actions": [
-                {"channel": "sms", "template": "early_reminder", "on_dpd": [1, 3, 7]},
-                {"channel": "email", "template": "early_reminder", "on_dpd": [2]},
-                {"channel": "call", "template": "early_call", "from_dpd": 1, "risk_bands": ["medium", "high"]},
-                {"channel": "letter", "template": "validation_notice", "on_dpd": [1], "countries": ["US"]},
-                {"channel": "letter", "template": "first_reminder", "on_dpd": [10]},
-            ],
-        },
-    },
-    "middle": {
-        "actions": [
-            {"channel": "call", "template": "repayment_plan_call"},
-            {"channel": "sms", "template": "repayment_plan_offer", "on_dpd": [31, 45, 61, 75]},
-            {"channel": "email", "template": "repayment_plan_offer", "on_dpd": [32, 46, 62, 76]},
-            {"channel": "letter", "template": "formal_demand", "on_dpd": [35]},
-        ],
-    },
-    "late": {
-        "actions": [
-            {"channel": "letter", "template": "final_demand", "on_dpd": [91], "min_amount": "100.00"},
-            {"channel": "sms", "template": "final_notice", "on_dpd": [91, 105, 120, 150, 180]},
-            {"channel": "email", "template": "final_notice", "on_dpd": [92, 121, 151]},
-            {"channel": "call", "template": "final_notice_call", "every_days": 2},
-            {"channel": "legal_referral", "template": "legal_referral", "on_dpd": [120], "min_amount": "5000.00"},
-            {"channel": "agency_placement", "template": "agency_placement", "on_dpd": [150], "min_amount": "500.00"},
-        ],
-    },
-}
-
-# Countries without postal codes (UPU; Google's address data): a letter there needs none.
-NO_POSTCODE = ["AE", "AG", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI", "CK", "CM",
-               "CW", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "KI", "KM", "KN", "KP", "ML",
-               "MO", "MR", "MW", "NR", "NU", "QA", "RW", "SB", "SC", "SL", "SR", "ST", "SX", "SY", "TD", "TG", "TK",
-               "TL", "TO", "TV", "UG", "VU", "YE", "ZW"]
-
-DEFAULTS: dict[str, Any] = {
-    "languages": ["zh-CN", "en"],
-    "templates_dir": None,
-    "window": {"start": "08:00", "end": "21:00", "by_country": {}},
-    "timezones_by_region": {},
-    "unknown_timezone": "intersection",
-    "limits": DEFAULT_LIMITS,
-    "blocks": ["dispute", "bankruptcy", "deceased", "cease_contact", "legal_hold"],
-    "calendar": {"holidays": [], "workdays": []},
-    "promise": {"escalation_days": 7, "escalation_priority_factor": 2, "escalation_call_template": "broken_promise_call",
-                "escalation_sms_template": "broken_promise"},
-    "priority": "expected_recovery",
-    "channel_fallback": {"sms": "email", "email": "sms"},
-    "address_required": {
-        "default": ["full_name", "address_line1", "city", "postal_code", "country"],
-        "without_postcode": NO_POSTCODE,
-        "by_country": {"HK": ["full_name", "address_line1", "country"], "MO": ["full_name", "address_line1", "country"],
-                       "SG": ["full_name", "address_line1", "postal_code", "country"],
-                       "IE": ["full_name", "address_line1", "city", "country"]},
-    },
-    "stages": DEFAULT_STAGES,
-    "letters": {
-        "registered": ["formal_demand", "final_demand", "validation_notice"],
-        "contact_hours": {"zh-CN": "每日 08:00-21:00", "en": "daily 08:00-21:00"},
-        "mailing_lag_days": 2,
-    },
-}
-
-TOP_KEYS = tuple(DEFAULTS)
 
 
 @dataclass(frozen=True)
@@ -169,6 +92,7 @@ class ContactPolicy:
     letters: dict = field(default_factory=dict)  # registered templates, contact hours, mailing lag
     channel_fallback: dict = field(default_factory=dict)  # sms <-> email when the customer lacks one
     calendar: dict = field(default_factory=lambda: {"holidays": (), "workdays": ()})  # ISO dates, sorted
+    placements: dict = field(default_factory=dict)  # holders, recall_after_days per type; recalled_loans
 
     def address_fields(self, country: str | None) -> tuple[str, ...]:
         """The customer fields a letter to `country` needs (the SQL applies the same rule)."""
@@ -225,6 +149,9 @@ class ContactPolicy:
                         "escalation_sms_fallback": self.fallback("sms", self.promise["escalation_sms_template"])},
             "priority": self.priority,
             "address_required": {k: list(v) for k, v in sorted(self.address_required.items())},
+            "placements": {"holders": dict(self.placements["holders"]),
+                           "recall_after_days": dict(self.placements["recall_after_days"]),
+                           "recalled_loans": list(self.placements["recalled_loans"])},
             "sms_max_amount": str(SMS_WORST_AMOUNT),
             "sms_max_dpd": SMS_WORST_DPD,
             "challengers": {s: {"share_per_65536": c["share_per_65536"], "salt": c["salt"], "share": str(c["share"])}
@@ -282,6 +209,26 @@ def _address_required(check: PolicyChecker, value: Any) -> dict[str, tuple[str, 
     for code, items in check.mapping(by_country, f"{key}.by_country", tuple(by_country)).items():
         rules[country(code, f"{key}.by_country.{code}")] = fields(items, f"{key}.by_country.{code}")
     return rules
+
+
+PLACEMENT_TYPES = {"legal": "legal_referral", "agency": "agency_placement"}  # type -> the action's channel
+
+
+def _placements(check: PolicyChecker, value: Any) -> dict:
+    """Who holds a placed account (one holder per type: legal, agency) and when the lender takes it
+    back: `recall_after_days` per type (null: never by age) and `recalled_loans` (loan ids recalled
+    from the next night on)."""
+    key = "contact.placements"
+    section = check.mapping(value, key, ("holders", "recall_after_days", "recalled_loans"), ("holders",))
+    holders_raw = check.mapping(section["holders"], f"{key}.holders", tuple(PLACEMENT_TYPES), tuple(PLACEMENT_TYPES))
+    holders = {t: check.text(str(holders_raw[t]), f"{key}.holders.{t}") for t in PLACEMENT_TYPES}
+    recall_raw = check.mapping(section.get("recall_after_days", {}), f"{key}.recall_after_days",
+                               tuple(PLACEMENT_TYPES))
+    recall = {t: (None if recall_raw.get(t) is None else
+                  check.integer(recall_raw[t], f"{key}.recall_after_days.{t}", 1, 3650)) for t in PLACEMENT_TYPES}
+    loans = sorted({check.text(str(x), f"{key}.recalled_loans[{i}]")
+                    for i, x in enumerate(check.items(section.get("recalled_loans", []), f"{key}.recalled_loans"))})
+    return {"holders": holders, "recall_after_days": recall, "recalled_loans": tuple(loans)}
 
 
 def _window(check: PolicyChecker, value: Any, key: str) -> tuple[int, int]:
@@ -383,12 +330,15 @@ def _check_templates(check: PolicyChecker, policy_args: dict, actions: list[Acti
 
 
 def parse_contact(section: Any, path: Path, lender: LenderIdentity | None = None) -> ContactPolicy:
-    """Validate the `contact:` mapping (None: all defaults) with the policy's lender identity
-    (None: the packaged lender): messages print the lender's names, hotlines and opt-out wording."""
+    """Validate the `contact:` mapping (None: all defaults, the packaged policy file's) with the policy's
+    lender identity (None: the packaged lender): messages print the lender's names, hotlines and opt-out wording."""
+    from pipelines.policy import packaged_section
+
     check = PolicyChecker(path)
     section = {} if section is None else section
     check.mapping(section, "contact", TOP_KEYS)
-    get = lambda k: section.get(k, DEFAULTS[k])  # noqa: E731
+    packaged = packaged_section("contact")
+    get = lambda k: section.get(k, packaged[k])  # noqa: E731
     lender = packaged_lender() if lender is None else lender
 
     languages = tuple(check.text(x, f"contact.languages[{i}]", LANGUAGE, "a BCP 47 language tag")
@@ -435,20 +385,20 @@ def parse_contact(section: Any, path: Path, lender: LenderIdentity | None = None
             regions[country][str(region)] = tuple(zones)
 
     unknown = check.choice(get("unknown_timezone"), "contact.unknown_timezone", ("intersection", "skip"))
-    limits_raw = check.mapping(get("limits"), "contact.limits", tuple(DEFAULT_LIMITS))
-    limits = {k: check.integer(limits_raw.get(k, v), f"contact.limits.{k}", 1 if k == "sms_max_segments" else 0, 1000)
-              for k, v in DEFAULT_LIMITS.items()}
+    limits_raw = {**packaged["limits"], **check.mapping(get("limits"), "contact.limits", LIMIT_KEYS)}
+    limits = {k: check.integer(limits_raw[k], f"contact.limits.{k}", 1 if k == "sms_max_segments" else 0, 1000)
+              for k in LIMIT_KEYS}
     blocks = tuple(check.choice(b, f"contact.blocks[{i}]", BLOCKABLE_FLAGS)
                    for i, b in enumerate(check.items(get("blocks"), "contact.blocks")))
     calendar = _calendar(check, get("calendar"))
-    promise_raw = check.mapping(get("promise"), "contact.promise", tuple(DEFAULTS["promise"]))
+    promise_raw = {**packaged["promise"], **check.mapping(get("promise"), "contact.promise", PROMISE_KEYS)}
     promise = {
-        "escalation_days": check.integer(promise_raw.get("escalation_days", 7), "contact.promise.escalation_days", 0, 365),
-        "escalation_priority_factor": check.decimal(promise_raw.get("escalation_priority_factor", 2),
+        "escalation_days": check.integer(promise_raw["escalation_days"], "contact.promise.escalation_days", 0, 365),
+        "escalation_priority_factor": check.decimal(promise_raw["escalation_priority_factor"],
                                                     "contact.promise.escalation_priority_factor", 2, Decimal(1000)),
-        "escalation_call_template": check.text(promise_raw.get("escalation_call_template", "broken_promise_call"),
+        "escalation_call_template": check.text(promise_raw["escalation_call_template"],
                                                "contact.promise.escalation_call_template", NAME, "a template name"),
-        "escalation_sms_template": check.text(promise_raw.get("escalation_sms_template", "broken_promise"),
+        "escalation_sms_template": check.text(promise_raw["escalation_sms_template"],
                                               "contact.promise.escalation_sms_template", NAME, "a template name"),
     }
     priority = check.choice(get("priority"), "contact.priority", PRIORITIES)
@@ -482,14 +432,14 @@ def parse_contact(section: Any, path: Path, lender: LenderIdentity | None = None
                 challengers[stage] = {"share": share, "salt": salt, "share_per_65536": int(share * 65536)}
                 actions += variant
                 key_of.update({a: f"{ckey}.actions[{a.order}].template" for a in variant})
-    letters_raw = check.mapping(get("letters"), "contact.letters", tuple(DEFAULTS["letters"]))
+    placements = _placements(check, get("placements"))
+    letters_raw = {**packaged["letters"], **check.mapping(get("letters"), "contact.letters", LETTER_KEYS)}
     registered = tuple(check.text(t, f"contact.letters.registered[{i}]", NAME, "a template name") for i, t in
                        enumerate(check.items(letters_raw.get("registered", []), "contact.letters.registered")))
-    hours_raw = letters_raw.get("contact_hours", DEFAULTS["letters"]["contact_hours"])
+    hours_raw = letters_raw["contact_hours"]
     hours = {k: check.text(v, f"contact.letters.contact_hours.{k}") for k, v in
              check.mapping(hours_raw, "contact.letters.contact_hours", languages).items()}
-    lag = check.integer(letters_raw.get("mailing_lag_days", DEFAULTS["letters"]["mailing_lag_days"]),
-                        "contact.letters.mailing_lag_days", 0, 30)
+    lag = check.integer(letters_raw["mailing_lag_days"], "contact.letters.mailing_lag_days", 0, 30)
     _check_templates(check, {"templates_dir": templates_dir, "lender": lender, "limits": limits,
                              "languages": languages, "promise": promise}, actions, key_of)
     return ContactPolicy(
@@ -497,22 +447,15 @@ def parse_contact(section: Any, path: Path, lender: LenderIdentity | None = None
         windows_by_country=by_country, timezones_by_region=regions, unknown_timezone=unknown, limits=limits,
         blocks=blocks, promise=promise, priority=priority, address_required=address, actions=tuple(actions),
         challengers=challengers, letters={"registered": registered, "contact_hours": hours, "mailing_lag_days": lag},
-        channel_fallback=fallback, calendar=calendar,
+        channel_fallback=fallback, calendar=calendar, placements=placements,
     )
 
 
 def load_contact_policy(path: str | Path) -> ContactPolicy:
-    """Read a policy file and validate its `contact:` section (absent: all defaults)."""
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read the policy file ({exc.strerror or exc})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
-    if not isinstance(document, dict):
-        raise PolicyError(f"{path}: the policy must be a mapping of sections (e.g. contact:)")
-    return parse_contact(document.get("contact"), path, lender_from_document(document, path))
+    """Read a policy file and validate it (every section: pipelines.policy.load_policy); its contact section."""
+    from pipelines.policy import load_policy
+
+    return load_policy(path).contact
 
 
 def contact_dbt_vars(path: str | Path) -> dict[str, Any]:

@@ -4,7 +4,9 @@
     rerun never duplicates. `full_refresh: false`: a --full-refresh never wipes the evidence.
 
     status: scheduled | withheld. reason: why it is due (scheduled) or the first rule that withheld
-    it: data:, block:, promise:, unreachable:, window:, template:, cap:, capacity:. -#}
+    it: placed: (the loan is with an agency or lawyer: int_contact__placements; wins), data:, block:,
+    promise:, opted_out:, unreachable:, window:, template:, repeat:, cap:, capacity:.
+    call_loan_id: one call per person per day, the loan whose call covers this call row. -#}
 {{
     config(
         materialized='incremental',
@@ -27,15 +29,26 @@ decided as (
     select
         c.*,
         k.max_attempts,
+        k.call_lead_loan_id,
         a.agent_id,
         a.assignment,
         a.call_rank,
-        coalesce(c.withheld_reason, k.cap_reason, a.capacity_reason) as withheld
+        coalesce(
+            case
+                when p.loan_id is null then null
+                -- the referral that placed the loan tonight is the one decision that goes out
+                when p.placed_on = {{ as_of_date() }} and p.referral_channel = c.channel then null
+                else 'placed:' || p.placement_type || ' with ' || p.holder || ' since '
+                    || cast(p.placed_on as {{ str }}) || ' (the lender sends nothing of its own)'
+            end,
+            c.withheld_reason, k.cap_reason, a.capacity_reason) as withheld
     from candidates c
+    left join {{ ref('int_contact__placements') }} p
+        on p.loan_id = c.loan_id and p.recalled_on is null
     left join {{ ref('int_contact__daily_caps') }} k
         on k.loan_id = c.loan_id and k.channel = c.channel and k.template = c.template
     left join {{ ref('int_contact__call_assignment') }} a
-        on a.loan_id = c.loan_id and c.channel = 'call'
+        on a.loan_id = k.call_lead_loan_id and c.channel = 'call'
             and c.withheld_reason is null and k.cap_reason is null
 
 )
@@ -71,5 +84,7 @@ select
     priority_score,
     overdue_amount,
     currency,
-    '{{ var("policy_version", "unversioned") }}' as policy_version
+    '{{ var("policy_version") }}' as policy_version,
+    -- one call per person per day: the loan whose call covers this one (itself for the call's lead)
+    case when channel = 'call' and withheld is null then call_lead_loan_id end as call_loan_id
 from decided

@@ -19,9 +19,9 @@
     )
 }}
 {%- set tomorrow = "cast(" ~ dbt.dateadd('day', 1, as_of_date()) ~ " as date)" %}
-{%- set calendar = var('contact_policy', {}).get('calendar', {}) %}
-{%- set holidays = calendar.get('holidays', []) %}
-{%- set workdays = calendar.get('workdays', []) %}
+{%- set calendar = var('contact_policy')['calendar'] %}
+{%- set holidays = calendar['holidays'] %}
+{%- set workdays = calendar['workdays'] %}
 {#- The deadline is found among the next `horizon` days: every 7 days hold 5 weekdays, each
     holiday takes at most one of them away. -#}
 {%- set horizon = 7 * (((holidays | length) + 5) // 5) %}

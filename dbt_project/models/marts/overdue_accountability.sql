@@ -6,10 +6,11 @@
       data_blocked; a missing customer is then added to the reason.
     - data_blocked: the validate step found the loan orphaned or quarantined (int_quality_loan_data_status
       blocks_collection; its reason), or the loan's customer is absent from D's customer snapshot.
+    - referred: the loan was placed with an agency or referred to legal tonight (int_contact__placements);
+      placed: it was placed on an earlier night and not recalled. The lender sends nothing of its own.
     - promise_pending: an open promise to pay defers contact until the day after its date.
     - contact_scheduled: at least one contact (sms, email, call, letter) is scheduled for D+1;
       the reason lists them.
-    - referred: no contact, but a legal referral or agency placement was decided tonight.
     - unreachable: nothing scheduled, and a due contact was withheld for want of a usable phone,
       e-mail or address, or the customer has none of the three (the loan is on skip_trace.csv).
     - suppressed (cap, window, capacity, template): every due contact was withheld by a contact
@@ -126,6 +127,10 @@ decided as (
         n.template as next_template,
         n.trigger_dpd as next_dpd,
         r.recurring,
+        pl.placement_type,
+        pl.holder as placement_holder,
+        pl.placed_on,
+        pl.escalated_from,
         case
             when l.customer_id is null then 'the loan names no customer'
             else 'customer ' || l.customer_id || ' is absent from the '
@@ -136,6 +141,7 @@ decided as (
     left join withheld_kinds wk on wk.loan_id = l.loan_id
     left join next_steps n on n.loan_id = l.loan_id and n.step_rank = 1
     left join recurring_now r on r.loan_id = l.loan_id
+    left join {{ ref('int_contact__placements') }} pl on pl.loan_id = l.loan_id and pl.recalled_on is null
 
 ),
 
@@ -146,9 +152,10 @@ outcomes as (
         case
             when blocks is not null then 'suppressed'
             when data_blocks_collection or customer_missing then 'data_blocked'
+            when placed_on = {{ as_of_date() }} then 'referred'
+            when placed_on is not null then 'placed'
             when promise_status = 'open' then 'promise_pending'
             when contacts_scheduled > 0 then 'contact_scheduled'
-            when referrals > 0 then 'referred'
             when withheld_unreachable > 0 or no_contact_point then 'unreachable'
             when contacts_withheld > 0 then 'suppressed'
             else 'no_action_due'
@@ -167,13 +174,19 @@ select
                     when customer_missing then '; ' || missing_reason else '' end
         when data_blocks_collection then data_reason
         when customer_missing then missing_reason
+        when placed_on is not null then
+            case when placed_on = {{ as_of_date() }} then 'placed tonight: ' else 'placed: ' end
+            || case when placement_type = 'legal' then 'legal referral to ' else 'agency placement with ' end
+            || placement_holder || ' since ' || cast(placed_on as {{ str }})
+            || coalesce(' (escalated from ' || escalated_from || ')', '')
+            || ': the lender sends nothing of its own'
+            || coalesce('; withheld: ' || withheld_list, '')
         when promise_status = 'open' then 'promise to pay '
             || coalesce(cast(promise_amount as {{ str }}) || ' ', '') || 'by '
             || cast(promise_date as {{ str }}) || ': contact resumes the day after'
         when contacts_scheduled > 0 then 'scheduled for '
             || cast(cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date) as {{ str }}) || ': ' || scheduled_list
             || coalesce('; withheld: ' || withheld_list, '')
-        when referrals > 0 then 'decided: ' || scheduled_list || coalesce('; withheld: ' || withheld_list, '')
         when withheld_unreachable > 0 or no_contact_point then 'no usable '
             || case when phone is null then 'phone' else '' end
             || case when phone is null and (email is null or not coalesce(has_address, false)) then ', ' else '' end

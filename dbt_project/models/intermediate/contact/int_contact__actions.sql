@@ -7,12 +7,9 @@
     the channel a message goes by when the customer has no usable address for its own (policy
     channel_fallback, only where the template has a text for it). risk_bands: ';low;medium;' when the
     action is only for loans scored in those bands (marts.collection_scores), null for every loan. -#}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file) (Policy.dbt_vars() includes it)") }}
-{%- endif -%}
+{%- set cp = var('contact_policy') -%}
 {%- set rows = [] -%}
-{%- for a in cp.get('actions', []) -%}
+{%- for a in cp['actions'] -%}
     {%- set key = a['variant'] ~ ':' ~ a['stage'] ~ ':' ~ a['channel'] ~ ':' ~ a['template'] -%}
     {%- set countries = (';' ~ (a['countries'] | join(';')) ~ ';') if a['countries'] else none -%}
     {%- set bands = (';' ~ (a['risk_bands'] | join(';')) ~ ';') if a.get('risk_bands') else none -%}

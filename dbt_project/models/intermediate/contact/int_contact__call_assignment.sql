@@ -12,11 +12,8 @@
     A call no agent can take is withheld: capacity:no_agent (<language>). `call_rank` orders each
     agent's list (1 = call first). -#}
 {{ config(materialized='table') }}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
-{%- endif -%}
-{%- set languages = cp.get('languages', ['zh-CN']) | list -%}
+{%- set cp = var('contact_policy') -%}
+{%- set languages = cp['languages'] | list -%}
 {#- agent languages @A@ (';'-separated, lower-case) include language @L@ -#}
 {%- set speaks = "(';' || @A@ || ';' like '%;' || lower(@L@) || ';%'"
     ~ " or ';' || @A@ || ';' like '%;' || lower(" ~ dbt.split_part('@L@', "'-'", 1) ~ ") || ';%'"
@@ -31,6 +28,7 @@ with calls as (
     where c.channel = 'call'
         and c.withheld_reason is null
         and k.cap_reason is null
+        and k.call_lead_loan_id = c.loan_id  -- one call per person: the lead loan's (it covers the rest)
 
 ),
 

@@ -19,12 +19,9 @@
     daily caps per person and per number, and agent capacity, come after (int_contact__daily_caps,
     int_contact__call_assignment). -#}
 {{ config(materialized='table') }}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
-{%- endif -%}
-{%- set limits = cp.get('limits', {}) -%}
-{%- set promise = cp.get('promise', {}) -%}
+{%- set cp = var('contact_policy') -%}
+{%- set limits = cp['limits'] -%}
+{%- set promise = cp['promise'] -%}
 {%- set str = dbt.type_string() -%}
 
 with loans as (
@@ -72,6 +69,8 @@ due as (
         and (a.risk_bands is null or a.risk_bands like '%;' || coalesce(l.risk_band, '') || ';%')
     where (
             a.kind = 'step'
+            -- a loan first seen already in arrears starts at its current DPD: no earlier step replayed
+            and a.trigger_dpd >= l.first_step_dpd
             and not exists (
                 select 1 from history h
                 where h.loan_id = l.loan_id
@@ -95,7 +94,7 @@ due as (
     select
         l.loan_id,
         'call' as channel,
-        '{{ promise.get("escalation_call_template", "broken_promise_call") }}' as action_template,
+        '{{ promise['escalation_call_template'] }}' as action_template,
         cast(null as {{ str }}) as fallback_channel,
         'escalation' as kind,
         cast(null as {{ dbt.type_int() }}) as trigger_dpd,
@@ -106,7 +105,7 @@ due as (
 
 ),
 
-{%- set esc_fallback = promise.get('escalation_sms_fallback') %}
+{%- set esc_fallback = promise['escalation_sms_fallback'] %}
 templated as (
 
     -- a broken promise sends its own SMS text; a message for a customer without a usable address
@@ -120,7 +119,7 @@ templated as (
         d.trigger_key,
         d.action_order,
         case
-            when d.channel = 'sms' and l.is_escalated then '{{ promise.get("escalation_sms_template", "broken_promise") }}'
+            when d.channel = 'sms' and l.is_escalated then '{{ promise['escalation_sms_template'] }}'
             else d.action_template
         end as template,
         case
@@ -128,8 +127,10 @@ templated as (
             else d.fallback_channel
         end as fallback_channel,
         l.is_escalated,
-        l.phone,
-        l.email
+        -- the channels' usable contact points: a valid number / address not reported wrong or
+        -- bounced (int_contact__recipients), on a channel the customer has not opted out of
+        case when coalesce(l.opted_out_channels, '') not like '%;sms;%' then l.phone end as sms_phone,
+        case when coalesce(l.opted_out_channels, '') not like '%;email;%' then l.email end as email
     from due d
     inner join loans l on l.loan_id = d.loan_id
 
@@ -140,10 +141,10 @@ routed as (
     select
         t.*,
         case
-            when t.planned_channel = 'sms' and t.phone is null and t.fallback_channel = 'email'
+            when t.planned_channel = 'sms' and t.sms_phone is null and t.fallback_channel = 'email'
                 and t.email is not null then 'email'
             when t.planned_channel = 'email' and t.email is null and t.fallback_channel = 'sms'
-                and t.phone is not null then 'sms'
+                and t.sms_phone is not null then 'sms'
             else t.planned_channel
         end as channel
     from templated t
@@ -195,12 +196,12 @@ select
     case when a.channel in ('sms', 'email', 'call') then l.display_zone end as display_zone,
     l.calls_last_7_days,
     cast(
-        {%- if cp.get('priority') == 'expected_recovery' %} l.overdue_amount * coalesce(l.probability_to_pay, 1)
-        {%- elif cp.get('priority') == 'overdue_amount' %} l.overdue_amount
-        {%- elif cp.get('priority') == 'dpd' %} l.dpd
+        {%- if cp['priority'] == 'expected_recovery' %} l.overdue_amount * coalesce(l.probability_to_pay, 1)
+        {%- elif cp['priority'] == 'overdue_amount' %} l.overdue_amount
+        {%- elif cp['priority'] == 'dpd' %} l.dpd
         {%- else %} l.overdue_amount * l.dpd
         {%- endif %}
-        * case when l.is_escalated then {{ promise.get('escalation_priority_factor', '1') }} else 1 end
+        * case when l.is_escalated then {{ promise['escalation_priority_factor'] }} else 1 end
         as decimal(38, 2)) as priority_score,
     case
         when a.kind = 'escalation' then 'broken promise of ' || cast(l.promise_date as {{ str }}) || ': call'
@@ -220,16 +221,26 @@ select
             || ' absent from the ' || cast({{ as_of_date() }} as {{ str }}) || ' customer snapshot)'
         when l.blocks is not null then 'block:' || l.blocks
         when l.promise_status = 'open' then 'promise:open until ' || cast(l.promise_date as {{ str }})
-        when a.channel in ('sms', 'call') and l.phone is null then 'unreachable:no_phone'
-        when a.channel = 'email' and l.email is null then 'unreachable:no_email'
+        when coalesce(l.opted_out_channels, '') like '%;' || a.channel || ';%'
+            then 'opted_out:' || a.channel || ' (the customer asked to stop this channel)'
+        when a.channel in ('sms', 'call') and l.phone is null
+            then 'unreachable:no_phone' || coalesce(' (' || l.phone_problem || ')', '')
+        when a.channel = 'email' and l.email is null
+            then 'unreachable:no_email' || coalesce(' (' || l.email_problem || ')', '')
         when a.channel = 'letter' and not l.has_address then 'unreachable:no_address'
         when a.channel in ('sms', 'email', 'call') and l.window_problem is not null then l.window_problem
-        when a.channel = 'sms' and (l.overdue_amount > cast('{{ cp.get("sms_max_amount", "0") }}' as decimal(18, 2))
-                or l.dpd > {{ cp.get('sms_max_dpd', 0) }})
+        when a.channel = 'sms' and (l.overdue_amount > cast('{{ cp['sms_max_amount'] }}' as decimal(18, 2))
+                or l.dpd > {{ cp['sms_max_dpd'] }})
             then 'template:sms_too_long (amount or DPD beyond the proven SMS length)'
+        when a.channel in ('sms', 'email', 'letter') and exists (
+                select 1 from history h
+                where h.person_id = l.person_id and h.channel = a.channel and h.template = a.template
+                    and h.as_of_date = {{ dbt.dateadd('day', -1, as_of_date()) }})
+            then 'repeat:consecutive_days (the same ' || a.channel || ' ' || a.template
+                || ' was scheduled for the person last night)'
         when a.channel = 'call' and l.last_conversation_at > l.pause_boundary_utc
-            then 'cap:pause_after_conversation ({{ limits.get("pause_days_after_conversation", 7) }} days after a conversation about the debt)'
-        when a.channel = 'call' and l.calls_last_7_days >= {{ limits.get('calls_per_debt_per_7_days', 0) }}
+            then 'cap:pause_after_conversation ({{ limits['pause_days_after_conversation'] }} days after a conversation about the debt)'
+        when a.channel = 'call' and l.calls_last_7_days >= {{ limits['calls_per_debt_per_7_days'] }}
             then 'cap:calls_per_debt_per_7_days (' || cast(l.calls_last_7_days as {{ str }}) || ' calls in 7 days)'
     end as withheld_reason
 from one_each a

@@ -1,19 +1,16 @@
 {#- The caps per person and per number on D+1, over the contacts the per-loan rules let through
     (int_contact__candidates without a withheld reason). Linked customer ids are one person.
 
-    - calls: at most connected_calls_per_person_per_day call entries per person (each entry ends at
-      the first conversation), then at most attempts_per_number_per_day entries per phone number;
-      an entry may be dialled max_attempts times: the number's attempts shared by its entries, and
-      never more than the debt's calls left in its 7 days;
+    - calls: one call per person per day, led by the person's most urgent loan and covering every
+      loan of the person with a call due (call_lead_loan_id; one call_list.csv row), and at most one
+      call per phone number per day; the call may be dialled max_attempts times: the number's
+      attempts_per_number_per_day, never more than a covered debt's calls left in its 7 days;
     - SMS and e-mail: at most sms_per_person_per_day / emails_per_person_per_day per person.
     The highest priority (priority_score, then loan id) keeps its place; the rest are withheld with
     reason cap:... and caught up on a later night. -#}
 {{ config(materialized='table') }}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
-{%- endif -%}
-{%- set limits = cp.get('limits', {}) -%}
+{%- set cp = var('contact_policy') -%}
+{%- set limits = cp['limits'] -%}
 
 with eligible as (
 
@@ -23,49 +20,64 @@ with eligible as (
             partition by person_id, channel
             order by priority_score desc, loan_id, template
         ) as person_rank
-    from {{ ref('int_contact__candidates') }}
+    from {{ ref('int_contact__candidates') }} c
     where withheld_reason is null
         and channel in ('sms', 'email', 'call')
+        -- a placed loan gets nothing from the lender: it takes no place under the caps
+        and not exists (
+            select 1 from {{ ref('int_contact__placements') }} p
+            where p.loan_id = c.loan_id and p.recalled_on is null
+        )
 
 ),
 
-per_person as (
+calls as (
 
+    -- one call per person per day: the person's most urgent loan leads the call and the call covers
+    -- every loan of the person with a call due (call_lead_loan_id); the call's attempts are the
+    -- number's allowance, never more than the covered debts' calls left in their 7 days
     select
-        *,
-        case
-            when channel = 'call' and person_rank > {{ limits.get('connected_calls_per_person_per_day', 0) }}
-                then 'cap:connected_calls_per_person_per_day ({{ limits.get("connected_calls_per_person_per_day", 0) }})'
-            when channel = 'sms' and person_rank > {{ limits.get('sms_per_person_per_day', 0) }}
-                then 'cap:sms_per_person_per_day ({{ limits.get("sms_per_person_per_day", 0) }})'
-            when channel = 'email' and person_rank > {{ limits.get('emails_per_person_per_day', 0) }}
-                then 'cap:emails_per_person_per_day ({{ limits.get("emails_per_person_per_day", 0) }})'
-        end as person_cap_reason
-    from eligible
+        e.*,
+        first_value(loan_id) over (partition by person_id order by person_rank) as call_lead_loan_id,
+        first_value(destination) over (partition by person_id order by person_rank) as call_destination,
+        min({{ limits['calls_per_debt_per_7_days'] }} - calls_last_7_days) over (partition by person_id)
+            as calls_left
+    from eligible e
+    where channel = 'call'
 
 ),
 
-per_number as (
+call_numbers as (
 
+    -- at most one call per phone number per day (persons sharing a number: the most urgent one)
     select
-        *,
-        case when channel = 'call' and person_cap_reason is null then row_number() over (
-            partition by channel, destination, person_cap_reason
-            order by priority_score desc, loan_id
-        ) end as number_rank
-    from per_person
+        call_lead_loan_id,
+        row_number() over (partition by call_destination order by priority_score desc, loan_id) as number_rank
+    from calls
+    where loan_id = call_lead_loan_id
 
 ),
 
 capped as (
 
     select
-        *,
-        coalesce(person_cap_reason, case
-            when number_rank > {{ limits.get('attempts_per_number_per_day', 0) }}
-                then 'cap:attempts_per_number_per_day ({{ limits.get("attempts_per_number_per_day", 0) }})'
-        end) as cap_reason
-    from per_number
+        e.loan_id, e.channel, e.template, e.person_rank,
+        n.number_rank,
+        c.call_lead_loan_id,
+        case
+            when e.channel = 'call' and n.number_rank > 1
+                then 'cap:one_call_per_phone_per_day (the number is called for another person tonight)'
+            when e.channel = 'sms' and e.person_rank > {{ limits['sms_per_person_per_day'] }}
+                then 'cap:sms_per_person_per_day ({{ limits['sms_per_person_per_day'] }})'
+            when e.channel = 'email' and e.person_rank > {{ limits['emails_per_person_per_day'] }}
+                then 'cap:emails_per_person_per_day ({{ limits['emails_per_person_per_day'] }})'
+        end as cap_reason,
+        case when e.channel = 'call' then cast(
+            least({{ limits['attempts_per_number_per_day'] }}, c.calls_left) as {{ dbt.type_int() }})
+        end as call_attempts
+    from eligible e
+    left join calls c on c.loan_id = e.loan_id and e.channel = 'call'
+    left join call_numbers n on n.call_lead_loan_id = c.call_lead_loan_id
 
 )
 
@@ -75,12 +87,7 @@ select
     template,
     person_rank,
     number_rank,
+    call_lead_loan_id,
     cap_reason,
-    case when channel = 'call' and cap_reason is null then cast(
-        least(
-            cast(floor({{ limits.get('attempts_per_number_per_day', 0) }}
-                / count(case when cap_reason is null then 1 end) over (partition by channel, destination, cap_reason)) as {{ dbt.type_int() }}),
-            {{ limits.get('calls_per_debt_per_7_days', 0) }} - calls_last_7_days
-        ) as {{ dbt.type_int() }})
-    end as max_attempts
+    case when channel = 'call' and cap_reason is null then call_attempts end as max_attempts
 from capped

@@ -11,13 +11,10 @@
     doubt can only make contact stricter (a call with a negative duration still happened and counts
     towards the caps), never looser. Money and schedules are the other way round (left out). -#}
 {{ config(materialized='table') }}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
-{%- endif -%}
-{%- set blocks = cp.get('blocks', []) -%}
-{%- set promise = cp.get('promise', {}) -%}
-{%- set challengers = cp.get('challengers', {}) -%}
+{%- set cp = var('contact_policy') -%}
+{%- set blocks = cp['blocks'] -%}
+{%- set promise = cp['promise'] -%}
+{%- set challengers = cp['challengers'] -%}
 {%- set tomorrow = dbt.dateadd('day', 1, as_of_date()) -%}
 {#- The variant: the first 4 hex digits of md5(salt:loan_id) as a number 0..65535, challenger below
     share x 65536. Portable: dbt.hash and dbt.position, no engine-specific hex parsing. -#}
@@ -46,6 +43,33 @@ recipients as (
 
 ),
 
+seen as (
+
+    -- the nights the warehouse knew each overdue loan (up to D): a loan first seen already in
+    -- arrears (the warehouse's first night, or a loan new to the book) starts at the DPD it had
+    -- then; the policy's earlier steps of that episode are not replayed
+    select
+        h.loan_id,
+        min(h.as_of_date) as first_seen_on,
+        min(case when h.overdue_since = o.overdue_since then h.as_of_date end) as episode_seen_on
+    from {{ ref('loan_delinquency') }} h
+    inner join overdue o on o.loan_id = h.loan_id
+    where h.as_of_date <= {{ as_of_date() }}
+    group by h.loan_id
+
+),
+
+first_steps as (
+
+    select
+        s.loan_id,
+        case when s.episode_seen_on = s.first_seen_on then h.dpd else 0 end as first_step_dpd
+    from seen s
+    inner join {{ ref('loan_delinquency') }} h
+        on h.loan_id = s.loan_id and h.as_of_date = s.episode_seen_on
+
+),
+
 loans as (
 
     select
@@ -55,12 +79,14 @@ loans as (
         coalesce(q.blocks_collection, false) as data_blocks_collection,
         q.data_status,
         q.reason as data_reason,
-        r.full_name, r.phone, r.email, r.has_address, r.language, r.country,
+        r.full_name, r.phone, r.email, r.has_address, r.phone_problem, r.email_problem, r.opted_out_channels, r.language, r.country,
         r.address_line1, r.address_line2, r.city, r.region, r.postal_code,
         r.zone_key, r.display_zone, r.window_start_utc, r.window_end_utc, r.lookback_start_utc,
-        r.pause_boundary_utc, r.window_problem
+        r.pause_boundary_utc, r.window_problem,
+        coalesce(fs.first_step_dpd, 0) as first_step_dpd
     from overdue o
     left join recipients r on r.customer_id = o.customer_id
+    left join first_steps fs on fs.loan_id = o.loan_id
     left join {{ ref('int_quality_loan_data_status') }} q
         on q.as_of_date = {{ as_of_date() }} and q.loan_id = o.loan_id
 
@@ -116,49 +142,25 @@ attempts as (
 
 ),
 
-promises as (
-
-    select
-        loan_id, attempt_id, started_at, promise_date, promise_amount,
-        row_number() over (partition by loan_id order by started_at desc, attempt_id desc) as promise_rank
-    from attempts
-    where outcome = 'promise_to_pay'
-        and promise_date is not null
-
-),
-
-promise_paid as (
-
-    -- money received for the latest promise: payments booked after it was made, value-dated by its
-    -- date, counting on D (reversals known on D cancel them)
-    select p.loan_id, sum(e.amount) as paid
-    from promises p
-    inner join {{ ref('int_payment_effects') }} e
-        on e.loan_id = p.loan_id
-        and e.counts_from <= {{ as_of_date() }}
-        and (e.counts_until is null or e.counts_until > {{ as_of_date() }})
-        and e.booked_at >= p.started_at
-        and e.value_date <= p.promise_date
-    where p.promise_rank = 1
-    group by p.loan_id
-
-),
-
 promise_state as (
 
+    -- the latest promise known on D with its outcome (int_promise_outcomes: the one promise rule,
+    -- which the KPI marts read too): until the day after its date it defers contact (open), then
+    -- it is kept, or partial / broken (contact resumes and escalates)
     select
-        p.loan_id,
-        p.promise_date,
-        p.promise_amount,
-        coalesce(pp.paid, 0) as promise_paid,
-        case
-            when p.promise_date >= {{ tomorrow }} then 'open'
-            when coalesce(pp.paid, 0) >= coalesce(p.promise_amount, 0.01) then 'kept'
-            else 'broken'
-        end as promise_status
-    from promises p
-    left join promise_paid pp on pp.loan_id = p.loan_id
-    where p.promise_rank = 1
+        loan_id,
+        promise_date,
+        promise_amount,
+        paid_amount as promise_paid,
+        case when promise_date >= {{ tomorrow }} then 'open' else status end as promise_status
+    from (
+        select
+            *,
+            row_number() over (partition by loan_id order by started_at desc, attempt_id desc) as promise_rank
+        from {{ ref('int_promise_outcomes') }}
+        where promise_date is not null
+    ) latest
+    where promise_rank = 1
 
 ),
 
@@ -237,8 +239,8 @@ select
     p.promise_amount,
     p.promise_paid,
     p.promise_status,
-    coalesce(p.promise_status = 'broken'
-        and {{ dbt.datediff('p.promise_date', as_of_date(), 'day') }} < {{ promise.get('escalation_days', 0) }},
+    coalesce(p.promise_status in ('broken', 'partial')
+        and {{ dbt.datediff('p.promise_date', as_of_date(), 'day') }} < {{ promise['escalation_days'] }},
         false) as is_escalated,
     cast(coalesce(dc.calls, 0) + coalesce(sc.calls, 0) as {{ dbt.type_int() }}) as calls_last_7_days,
     cv.last_conversation_at,

@@ -7,20 +7,17 @@
     book's customers use; the intersection of their windows (hours allowed in all of them). With
     unknown_timezone = skip, a customer without a valid zone has no window. -#}
 {{ config(materialized='table') }}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
-{%- endif -%}
-{%- set languages = cp.get('languages', ['zh-CN']) -%}
+{%- set cp = var('contact_policy') -%}
+{%- set languages = cp['languages'] -%}
 {#- address_required: {default: [fields], <ISO country>: [fields]}, the destination country's rule -#}
-{%- set required = cp.get('address_required', {}) -%}
+{%- set required = cp['address_required'] -%}
 {%- set has_address = namespace(by_country=[]) -%}
 {%- for cc, fields in required.items() | sort -%}
     {%- set test = namespace(parts=[]) -%}
     {%- for f in fields -%}{%- set test.parts = test.parts + ["coalesce(trim(" ~ f ~ "), '') <> ''"] -%}{%- endfor -%}
     {%- set has_address.by_country = has_address.by_country + [(cc, test.parts | join(' and ') or 'true')] -%}
 {%- endfor %}
-{%- set regions = cp.get('timezones_by_region', {}) -%}
+{%- set regions = cp['timezones_by_region'] -%}
 {%- set digits_removed = namespace(expr="substr(phone, 2)") -%}
 {%- for d in range(10) -%}{%- set digits_removed.expr = "replace(" ~ digits_removed.expr ~ ", '" ~ d ~ "', '')" -%}{%- endfor %}
 
@@ -37,9 +34,82 @@ with customers as (
         address_line1, address_line2, city, region, postal_code,
         upper(trim(country)) as country,
         lower(trim(preferred_language)) as preferred_language,
-        trim(timezone) as timezone
+        trim(timezone) as timezone,
+        phone_is_valid,
+        email_is_valid
     from {{ ref('stg_customers') }}
     where as_of_date = {{ as_of_date() }}
+
+),
+
+reported as (
+
+    -- what the lender's own contact attempts (delivered by D) said about a contact point: a number
+    -- that reached someone else (wrong_number) or cannot receive (bounced) is never used again while
+    -- the customer keeps it; opted_out blocks the channel for that customer for good. The point is
+    -- the customer's phone / e-mail in the snapshot of the attempt's delivery (else today's).
+    select
+        a.customer_id,
+        a.channel,
+        a.outcome,
+        coalesce(trim(then_.phone), trim(now_.phone)) as phone,
+        coalesce(lower(trim(then_.email)), lower(trim(now_.email))) as email,
+        a.delivered_on
+    from {{ ref('stg_contact_attempts') }} a
+    left join {{ ref('stg_customers') }} then_
+        on then_.customer_id = a.customer_id and then_.as_of_date = a.delivered_on
+    left join {{ ref('stg_customers') }} now_
+        on now_.customer_id = a.customer_id and now_.as_of_date = {{ as_of_date() }}
+    where a.delivered_on <= {{ as_of_date() }}
+        and a.outcome in ('wrong_number', 'bounced', 'opted_out')
+
+),
+
+bad_phones as (
+
+    select customer_id, phone, min(outcome) as outcome, max(delivered_on) as reported_on
+    from reported
+    where outcome in ('wrong_number', 'bounced') and channel in ('call', 'sms')
+    group by customer_id, phone
+
+),
+
+bad_emails as (
+
+    select customer_id, email, min(outcome) as outcome, max(delivered_on) as reported_on
+    from reported
+    where outcome in ('wrong_number', 'bounced') and channel = 'email'
+    group by customer_id, email
+
+),
+
+opt_outs as (
+
+    select
+        customer_id,
+        ';' || {{ dbt.listagg('channel', "';'", 'order by channel') }} || ';' as opted_out_channels
+    from (select distinct customer_id, channel from reported where outcome = 'opted_out') opted
+    group by customer_id
+
+),
+
+problems as (
+
+    select
+        c.*,
+        case
+            when c.phone_is_valid = false then 'marked invalid by validation'
+            when bp.phone is not null then bp.outcome || ' reported on ' || cast(bp.reported_on as {{ dbt.type_string() }})
+        end as phone_problem,
+        case
+            when c.email_is_valid = false then 'marked invalid by validation'
+            when be.email is not null then be.outcome || ' reported on ' || cast(be.reported_on as {{ dbt.type_string() }})
+        end as email_problem,
+        o.opted_out_channels
+    from customers c
+    left join bad_phones bp on bp.customer_id = c.customer_id and bp.phone = c.phone
+    left join bad_emails be on be.customer_id = c.customer_id and be.email = c.email
+    left join opt_outs o on o.customer_id = c.customer_id
 
 ),
 
@@ -48,14 +118,16 @@ checked as (
     select
         *,
         case
-            when phone like '+%'
+            when phone_problem is null
+                and phone like '+%'
                 and {{ digits_removed.expr }} = ''
                 and length(phone) between 8 and 16
                 and substr(phone, 2, 1) <> '0'
                 then phone
         end as e164_phone,
         case
-            when email like '%_@_%._%'
+            when email_problem is null
+                and email like '%_@_%._%'
                 and email not like '% %'
                 and length(email) - length(replace(email, '@', '')) = 1
                 and length(email) <= 254
@@ -75,7 +147,7 @@ checked as (
             {%- endfor %}
             else '{{ languages[0] }}'
         end as language
-    from customers
+    from problems
 
 ),
 
@@ -85,7 +157,7 @@ keyed as (
         c.*,
         case
             when tz.zone_key is not null then tz.zone_key
-            {%- if cp.get('unknown_timezone', 'intersection') == 'intersection' %}
+            {%- if cp['unknown_timezone'] == 'intersection' %}
             {%- for cc, per_region in regions.items() | sort %}
             {%- for region in per_region | sort %}
             when c.country = '{{ cc }}' and upper(trim(c.region)) = '{{ region | upper }}' then 'region:{{ cc }}:{{ region }}'
@@ -121,6 +193,20 @@ book as (
 
 ),
 
+alternates as (
+
+    -- the person's other usable numbers (linked customer ids; never one marked invalid or reported
+    -- wrong): the call list and the placement file show them
+    select
+        k.customer_id,
+        {{ dbt.listagg('o.phone', "';'", 'order by o.phone') }} as alternate_phones
+    from keyed k
+    inner join (select distinct person_id, e164_phone as phone from keyed where e164_phone is not null) o
+        on o.person_id = k.person_id and o.phone <> coalesce(k.e164_phone, '')
+    group by k.customer_id
+
+),
+
 windows as (
 
     select zone_key, display_zone, candidate_zones, window_start_utc, window_end_utc, lookback_start_utc,
@@ -138,6 +224,10 @@ select
     k.e164_phone as phone,
     k.phone as phone_as_delivered,
     k.usable_email as email,
+    k.phone_problem,
+    k.email_problem,
+    k.opted_out_channels,
+    a.alternate_phones,
     k.has_address,
     k.address_line1, k.address_line2, k.city, k.region, k.postal_code, k.country,
     k.language,
@@ -157,3 +247,4 @@ select
     end as window_problem
 from keyed k
 left join windows w on w.zone_key = k.zone_key
+left join alternates a on a.customer_id = k.customer_id

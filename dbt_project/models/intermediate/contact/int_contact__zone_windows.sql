@@ -14,14 +14,11 @@
     pause_boundary_utc = window start - pause days x 24 h (a conversation after it pauses calls).
     display_zone: the zone the window is shown in (the principal zone of a country). -#}
 {{ config(materialized='table') }}
-{%- set cp = var('contact_policy', {}) -%}
-{%- if execute and not cp -%}
-    {{ exceptions.raise_compiler_error("var contact_policy is missing: pass pipelines.contact.policy.contact_dbt_vars(policy file)") }}
-{%- endif -%}
+{%- set cp = var('contact_policy') -%}
 {%- set pytz = modules.pytz -%}
 {%- set dt = modules.datetime -%}
-{%- set window = cp.get('window', {'start_minute': 480, 'end_minute': 1260, 'by_country': {}}) -%}
-{%- set pause_days = cp.get('limits', {}).get('pause_days_after_conversation', 7) -%}
+{%- set window = cp['window'] -%}
+{%- set pause_days = cp['limits']['pause_days_after_conversation'] -%}
 {%- set tomorrow = dt.datetime.strptime(var('as_of_date'), '%Y-%m-%d') + dt.timedelta(days=1) -%}
 {%- set default_window = [window['start_minute'], window['end_minute']] -%}
 {%- set zone_country = {} -%}
@@ -40,7 +37,7 @@
 {%- for cc in pytz.country_timezones | sort -%}
     {%- set _ = groups.append({'key': 'country:' ~ cc, 'country': cc, 'zones': pytz.country_timezones[cc]}) -%}
 {%- endfor -%}
-{%- for cc, regions in cp.get('timezones_by_region', {}).items() | sort -%}
+{%- for cc, regions in cp['timezones_by_region'].items() | sort -%}
     {%- for region, zones in regions.items() | sort -%}
         {%- set _ = groups.append({'key': 'region:' ~ cc ~ ':' ~ region, 'country': cc, 'zones': zones}) -%}
     {%- endfor -%}
