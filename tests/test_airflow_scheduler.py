@@ -198,6 +198,7 @@ def test_backfill_processes_exactly_the_business_dates_given(airflow):
     """`airflow backfill create --from-date D1 --to-date D2` runs business dates D1..D2: each run's
     logical date is its business date, and each publishes that date."""
     first, last = _day(2), _day(4)
+    airflow.api("PATCH", "/api/v2/dags/arrears_nightly", {"is_paused": False})  # a paused DAG's backfill waits
     done = airflow.cli("backfill", "create", "--dag-id", "arrears_nightly", "--from-date", first, "--to-date", last)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     runs = dict(airflow.query("select run_id, logical_date from dag_run where run_type = 'backfill'"))
