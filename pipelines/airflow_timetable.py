@@ -7,8 +7,9 @@ has closed. So `airflow backfill create --from-date D1 --to-date D2` processes b
 and a scheduled run never needs the wall clock to know its date.
 
 With catchup off, the first scheduled run after the DAG is unpaused is the next night to come, never a
-night already past (whose extract may never arrive). Later, a night whose start was missed by at most
-`late_start` (the scheduler was down at 02:00) still runs; older missed nights are backfilled on purpose.
+night already past (whose extract may never arrive), also after a backfill or a long pause. Only when the
+night before ran, a night whose start was missed by at most `late_start` (the scheduler was down at 02:00)
+still runs; other missed nights are backfilled on purpose.
 
 Registered as an Airflow plugin through the `airflow.plugins` entry point of this package, so the
 scheduler can deserialize it wherever `arrears` is installed.
@@ -103,8 +104,10 @@ class NightlyTimetable(Timetable):
         if not restriction.catchup:
             now = pendulum.now("UTC")
             newest_due = self.due_at(now)
-            # first run ever: the next night to come; later, the newest night already due if not too late
-            missed_recently = last_automated_data_interval is not None and now - self.run_after(newest_due) <= self.late_start
+            # the next night to come; only when the night before it ran (the scheduler was just down at
+            # `at`), the newest night already due, if not later than `late_start`
+            previous_ran = bool(candidates) and last_automated_data_interval is not None and candidates[0] == newest_due
+            missed_recently = previous_ran and now - self.run_after(newest_due) <= self.late_start
             candidates.append(newest_due if missed_recently else newest_due + ONE_DAY)
         if not candidates:
             return None

@@ -16,6 +16,8 @@ export PATH="$REPO/.venv/bin:$PATH"   # standalone starts its components as `air
 export AIRFLOW_HOME="${ARREARS_AIRFLOW_HOME:-$REPO/.airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
+# SQLite metadata DB: wait up to a minute for a lock (scheduler, API server and CLI all write it)
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db?timeout=60}"
 PORT="${AIRFLOW_PORT:-8080}"
 HOST="${AIRFLOW_HOST:-127.0.0.1}"
 export AIRFLOW__API__HOST="$HOST" AIRFLOW__API__PORT="$PORT"

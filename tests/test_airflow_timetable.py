@@ -105,6 +105,10 @@ def test_after_a_short_outage_the_missed_night_still_runs_but_not_a_week_old_one
     info = timetable.next_dagrun_info(last_automated_data_interval=timetable.interval(date(2026, 11, 20)),
                                       restriction=restriction)
     assert timetable.business_date(info.logical_date) == date(2026, 12, 4)
+    _at(monkeypatch, pendulum.datetime(2026, 12, 4, 2, 30, tz="Asia/Shanghai"))  # after a backfill of October
+    info = timetable.next_dagrun_info(last_automated_data_interval=timetable.interval(date(2026, 10, 5)),
+                                      restriction=restriction)
+    assert timetable.business_date(info.logical_date) == date(2026, 12, 4), "unpausing after a backfill"
 
 
 @pytest.mark.parametrize("given", ["2026-10-02T00:00:00+00:00", "2026-10-02T00:00:00+08:00", "2026-10-02T23:30:00-05:00"])
