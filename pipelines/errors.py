@@ -58,16 +58,17 @@ class PolicyError(ArrearsError):
     exit_code, label = 64, "policy"
 
 
-class SourcesError(ArrearsError):
-    """The sources file (where the extract is pulled from) or its connection is misconfigured."""
+class SourcesError(PolicyError):
+    """The sources file (where the extract is pulled from) or its connection is misconfigured: a
+    configuration error like a bad policy (exit 64)."""
 
-    exit_code, label = 64, "sources"
+    label = "sources"
 
 
-class ExtractMissing(ArrearsError):
+class ExtractMissing(BatchBlocked):
     """A business date's extract is missing although a newer one was delivered: it is not coming."""
 
-    exit_code, label = 2, "extract missing"
+    label = "extract missing"
 
 
 class NotDelivered(BatchBlocked):

@@ -98,11 +98,11 @@ class SftpServer:
     that many bytes of file data have been read (a dropped line), `read_delay` slows every read;
     `reads` records (file name, offset)."""
 
-    def __init__(self, root: Path, user: str = "lender", password: str | None = None):
+    def __init__(self, root: Path, user: str = "lender", login_secret: str | None = None):
         import asyncssh
 
         self.root, self.user = root, user
-        self.password = password or secrets.token_urlsafe(12)
+        self.password = str(login_secret or secrets.token_urlsafe(12))  # a fresh one per server
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self.drop_after_bytes: int | None = None
         self.read_delay = 0.0          # seconds per read request: a slow line

@@ -215,7 +215,7 @@ def test_policy_validates_every_section_and_versions_the_file(tmp_path):
     document["someone_elses_section"] = {"anything": [1, 2]}
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(document, allow_unicode=True))
-    with pytest.raises(PolicyError, match=r"someone_elses_section: unknown section \(allowed: delinquency, contact"):
+    with pytest.raises(PolicyError, match=r"someone_elses_section: unknown section \(allowed: delinquency, lender, scoring, contact"):
         load_policy(path)
     del document["someone_elses_section"]
     document["contact"]["limits"]["sms_per_person_per_day"] = -1  # a contact problem stops the load itself

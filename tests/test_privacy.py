@@ -158,6 +158,9 @@ def test_payloads_in_names_come_out_inert(night):
 MARTS_PERSONAL_ALLOW = {
     "contact_log": {"destination": "the outbox writers: the phone or e-mail a message goes to"},
     "agent_performance": {"agent_name": "the KPI report's agent league table (employees, not debtors)"},
+    # referrals.csv: what the agency or lawyer holding a placed account needs to work it
+    **{"placement_handover": {c: "referrals.csv for the account's holder" for c in (
+        "full_name", "address_line1", "address_line2", "postal_code", "phone", "alternate_phones", "email")}},
 }
 PERSONAL_COLUMN = re.compile(r"name|national_id|birth|phone|e_?mail|address|postal|destination|^to$", re.I)
 

@@ -505,5 +505,5 @@ def test_dag_validates_between_ingest_and_dbt():
 
     dag = DagBag(dag_folder=str(REPO / "dags")).dags["arrears_nightly"]
     validate = dag.get_task("validate")
-    assert validate.upstream_task_ids == {"prepare", "ingest"}        # the night's date, then the load
+    assert validate.upstream_task_ids == {"ingest"}        # the graph is a chain: the load, then validation
     assert validate.downstream_task_ids and all(t.startswith("dbt.") for t in validate.downstream_task_ids)

@@ -459,4 +459,8 @@ def test_policy_reporting_targets_are_rates_passed_to_dbt(tmp_path):
         with pytest.raises(PolicyError, match=rf"^{path}: {key}: .*{problem}"):
             load_policy(path)
     path.write_text(yaml.safe_dump({k: v for k, v in document.items() if k != "reporting"}, allow_unicode=True), "utf-8")
-    assert load_policy(path).dbt_vars()["reporting_targets"] == {}      # no section: no targets
+    assert load_policy(path).dbt_vars()["reporting_targets"] == load_policy(DEFAULT_POLICY).dbt_vars()[
+        "reporting_targets"], "no section: the packaged file's values (the one place defaults live)"
+    path.write_text(yaml.safe_dump({**document, "reporting": {**document["reporting"], "targets": {}}},
+                                   allow_unicode=True), "utf-8")
+    assert load_policy(path).dbt_vars()["reporting_targets"] == {}      # targets: {} sets none

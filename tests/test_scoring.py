@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from pipelines.cli import main
 from pipelines.errors import PolicyError
@@ -20,7 +19,7 @@ from pipelines.nightly import ingest_step, transform_step, validate_step
 from pipelines.policy import load_policy
 from pipelines.scoring import evaluate, scorecard, train
 from pipelines.scoring.policy import parse_scoring
-from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_POLICY, Paths
+from pipelines.settings import DEFAULT_POLICY, Paths
 from pipelines.transform import dbt_vars, run_dbt
 from pipelines.warehouse import reader
 from tests.extracts import write_extract
@@ -31,13 +30,6 @@ FEATURES = train.feature_names()
 
 
 # --- policy --------------------------------------------------------------------------------------
-
-
-def test_packaged_dbt_defaults_are_the_packaged_scoring_policy():
-    defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
-    policy = load_policy(DEFAULT_POLICY).dbt_vars()
-    for key in ("score_outcome_days", "score_reason_codes", "score_risk_bands"):
-        assert defaults[key] == policy[key], key
 
 
 @pytest.mark.parametrize("section, key, problem", [
