@@ -113,7 +113,7 @@ def arrears_nightly():
         """Pull from the sources file's sql or sftp source (an SFTP folder without the lender's manifest
         is waited for); with the file drop there is nothing to pull. A failed pull leaves no manifest.
         In the warehouse pool: a finished pull records its watermark in the warehouse."""
-        result = nightly.pull_step(_date(_night()), PATHS, wait=True)
+        result = _step(nightly.pull_step, _date(_night()), PATHS, None, True)  # sources from ARREARS_SOURCES
         return PokeReturnValue(is_done=result["ready"], xcom_value=result)
 
     @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule",
