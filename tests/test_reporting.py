@@ -348,7 +348,7 @@ def test_dbt_unit_tests_pass_and_the_reconciliation_test_catches_a_drift(book, t
                      and segment = 'sms'""")
     con.close()
     with pytest.raises(DataTestFailed) as failed:  # a data test, not a bad extract: its own exit code
-        run_dbt(["test", "--select", "test_type:unit,path:models/marts/reporting",
+        run_dbt(["test", "--select", "test_type:unit,path:models/marts/reporting", "test_type:unit,path:models/intermediate/reporting",
                  "recovery_rates,test_name:reporting_reconciles_to_ledger",
                  "--vars", dbt_vars(LAST, **load_policy(book.policy).dbt_vars())], copy)
     failures = str(failed.value).split(": ", 1)[1].split("; ")
