@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-MAX_BINS = 8
-MIN_BIN_SHARE = 0.04
-MIN_IV = 0.02
+MAX_BINS = 16           # fine enough for DPD, the strongest feature, to rank within the first month
+MIN_BIN_SHARE = 0.02
+MIN_IV = 0.01
 SMOOTHING = 0.5          # added to each bin's counts so an all-good or all-bad bin has a finite WOE
 REGULARISATION_C = 1.0   # scikit-learn's inverse L2 strength
 BASE_SCORE = 500         # score at even odds of paying

@@ -39,6 +39,7 @@ MIN_EXAMPLES = 200              # matured examples needed (each of training and 
 PROMOTION_MARGIN = 0.0          # the challenger's holdout AUC must exceed the current one's by more
 LABEL = "paid"
 BASELINE_FEATURES = ["dpd", "overdue_amount_value"]
+EARLY_DPD = 30                  # the model card also measures the loans up to this DPD
 PACKAGED_CARD = DBT_PROJECT_DIR / "seeds" / "score_card_default.csv"
 REGISTRY_COLUMNS = ("model_version varchar, trained_as_of date, effective_from date, decision varchar, "
                     "training_data_sha256 varchar, card_json varchar")
@@ -110,6 +111,22 @@ def training_step(as_of: date | None, paths) -> dict:
             "model_card": str(result.folder / "model_card.md")}
 
 
+def complete_history(examples: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The examples training uses: those of complete history (score_training_examples.is_complete_history:
+    month ends whose loans that stopped paying are still in the extract), unless too few of them
+    remain for a time split, then every matured example; with one line saying which."""
+    complete = examples[examples.is_complete_history.astype(bool)]
+    months = sorted(complete.observation_date.unique())
+    if len(complete) == len(examples):
+        return examples, "every matured example (the extract kept every loan)"
+    if len(months) > HOLDOUT_MONTHS and (complete.observation_date < months[-HOLDOUT_MONTHS]).sum() >= MIN_EXAMPLES:
+        return complete, (f"{len(complete)} of {len(examples)} matured examples: those whose overdue instalment fell "
+                          f"due late enough that, never paid, the loan would still be in the extract "
+                          f"(older month ends have lost their written-off loans)")
+    return examples, (f"every matured example: only {len(complete)} of {len(examples)} have complete history, "
+                      f"too few for a time split (older month ends have lost their written-off loans)")
+
+
 def time_split(frame: pd.DataFrame, holdout_months: int = HOLDOUT_MONTHS) -> tuple[pd.DataFrame, pd.DataFrame]:
     months = sorted(frame.observation_date.unique())
     cut = months[-holdout_months] if len(months) > holdout_months else months[-1]
@@ -164,6 +181,7 @@ def band_table(policy, p: np.ndarray, y: np.ndarray) -> list[dict]:
 
 def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, policy) -> tuple[scorecard.Scorecard, dict]:
     features = feature_names()
+    examples, selection = complete_history(examples)
     train, holdout = time_split(examples)
     for name, part in (("training", train), ("holdout", holdout)):
         if len(part) < MIN_EXAMPLES or part[LABEL].nunique() < 2:
@@ -177,6 +195,7 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
     current_p = scorecard.probability(scorecard.logits(current, holdout))
     baseline_p = baseline_probability(train, holdout, BASELINE_FEATURES)
     challenger, incumbent = evaluate.metrics(y, challenger_p), evaluate.metrics(y, current_p)
+    early = (holdout.dpd <= EARLY_DPD).to_numpy()
     promoted = challenger["auc"] > incumbent["auc"] + PROMOTION_MARGIN
     model_card = {
         "model_version": version,
@@ -188,6 +207,7 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
             "holdout": [_day(holdout.observation_date.min()), _day(holdout.observation_date.max())],
             "training_rows": int(len(train)), "holdout_rows": int(len(holdout)),
             "training_pay_rate": round(float(train[LABEL].mean()), 4),
+            "selection": selection,
         },
         "training_data_sha256": digest,
         "features": {fb.feature: {"bins": len(fb.woe), "information_value": round(fb.iv, 4),
@@ -195,6 +215,10 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
         "features_left_out": card.dropped,
         "metrics": {"challenger": challenger, "current": {"model_version": str(current.model_version.iloc[0]), **incumbent},
                     "baseline_dpd_and_amount": evaluate.metrics(y, baseline_p)},
+        # where treatment choices are made: loans up to DPD 30, where DPD alone ranks least
+        f"metrics_dpd_1_{EARLY_DPD}": {name: evaluate.metrics(y[early], p[early]) for name, p in
+                                       (("challenger", challenger_p), ("current", current_p),
+                                        ("baseline_dpd_and_amount", baseline_p))} if 0 < y[early].sum() < early.sum() else {},
         "thresholds": band_table(policy, challenger_p, y),
         "psi_reference": {"holdout_probability_deciles": [round(float(v), 6) for v in
                                                           np.quantile(challenger_p, np.linspace(0.1, 0.9, 9))]},
@@ -249,11 +273,17 @@ def card_markdown(card: dict) -> str:
              f"- training window {card['data_window']['training'][0]} .. {card['data_window']['training'][1]} "
              f"({card['data_window']['training_rows']} examples), holdout {card['data_window']['holdout'][0]} .. "
              f"{card['data_window']['holdout'][1]} ({card['data_window']['holdout_rows']})",
+             f"- examples used: {card['data_window'].get('selection', 'every matured example')}",
              f"- training data sha256: `{card['training_data_sha256']}`",
              f"- decision: {card['decision']}", "",
              "| model | AUC | Gini | KS | decile inversions |", "|---|---|---|---|---|"]
     for name in (n for n in ("challenger", "current", "baseline_dpd_and_amount") if n in m):
         lines.append(f"| {name} | {m[name]['auc']} | {m[name]['gini']} | {m[name]['ks']} | {m[name]['decile_inversions']} |")
+    early = card.get(f"metrics_dpd_1_{EARLY_DPD}") or {}
+    for name in (n for n in ("challenger", "current", "baseline_dpd_and_amount") if n in early):
+        e = early[name]
+        lines.append(f"| {name}, DPD 1-{EARLY_DPD} only ({e['rows']}) | {e['auc']} | {e['gini']} | {e['ks']} | "
+                     f"{e['decile_inversions']} |")
     lines += ["", "| feature | bins | IV | coefficient |", "|---|---|---|---|"]
     lines += [f"| {f} | {v['bins']} | {v['information_value']} | {v['coefficient']} |" for f, v in card["features"].items()]
     lines += ["", "| risk band | min probability | holdout share | pay rate |", "|---|---|---|---|"]

@@ -326,6 +326,7 @@ select
     coalesce({{ reporting_ratio('outstanding_principal', 'principal_amount') }}, 0) as principal_outstanding_share,
     {{ dbt.datediff('since', 'observation_date', 'month') }} as months_on_book,
     cast(coalesce(annual_interest_rate, 0) as {{ dbt.type_float() }}) as annual_interest_rate,
+    cast(coalesce(price_rank_in_product, 0) as {{ dbt.type_float() }}) as price_rank_in_product,
     coalesce(max_dpd_12m, 0) as max_dpd_12m,
     coalesce(months_overdue_12m, 0) as months_overdue_12m,
     coalesce(cures_12m, 0) as cures_12m,

@@ -4,7 +4,9 @@
       int_reporting_month_end_book (the examples the score is trained and monitored on).
     Both carry the same measures, so one feature model serves scoring and training. The loan's
     interest rate comes from its latest snapshot: lenders price risk in, so it carries what the
-    lender knew of the customer at origination. -#}
+    lender knew of the customer at origination; its rank among the rates of the same product (loans
+    disbursed by the observation date) says how far the lender priced this customer above the
+    product's cheapest, whatever the product's own range. -#}
 
 with tonight as (
 
@@ -55,6 +57,28 @@ observations as (
     union all
     select * from month_ends
 
+),
+
+observation_dates as (
+
+    select distinct observation_date from observations
+
+),
+
+price_ranks as (
+
+    -- percent_rank: 0 for the product's cheapest loan then on the book, 1 for its dearest
+    select
+        d.observation_date,
+        l.loan_id,
+        percent_rank() over (partition by d.observation_date, l.product, l.currency
+                             order by r.annual_interest_rate) as price_rank_in_product
+    from observation_dates d
+    inner join {{ ref('int_reporting_loans') }} l on l.disbursed_on <= d.observation_date
+    inner join pricing r
+        on r.loan_id = l.loan_id
+        and r.annual_interest_rate is not null
+
 )
 
 select
@@ -69,7 +93,9 @@ select
     o.product,
     l.principal_amount,
     l.disbursed_on,
-    r.annual_interest_rate
+    r.annual_interest_rate,
+    pr.price_rank_in_product
 from observations o
 left join {{ ref('int_reporting_loans') }} l on l.loan_id = o.loan_id
 left join pricing r on r.loan_id = o.loan_id
+left join price_ranks pr on pr.loan_id = o.loan_id and pr.observation_date = o.observation_date
