@@ -5,16 +5,20 @@ the hidden-truth ceiling, and the packaged default scorecard.
                                             [--write-default] [--card dbt_project/seeds/score_card_default.csv]
 
 Generates a book (one night, 2026-10-01: the first extract carries the lender's whole history),
-runs the nightly pipeline on it (which builds marts.score_training_examples), then on the time split
-of `arrears score train` (newest 3 matured month ends held out) compares:
+runs the nightly pipeline on it (which builds marts.score_training_examples), then on the examples
+and time split of `arrears score train` (complete history; newest 3 matured month ends held out)
+compares:
 - the scorecard (pipelines/scoring/scorecard.py: monotone WOE bins + logistic regression),
+- the same scorecard trained on every month end (survivorship of old month ends left in),
 - a plain logistic regression on all features (standardised),
 - LightGBM on all features (dev dependency, for the comparison only),
 - the baseline: logistic regression on DPD and overdue amount only,
 - the hidden truth: DPD, amount and the generator's behaviour segment of the customer (the
   ceiling a model could reach if it saw the segment),
 - `--card`: an exported scorecard table applied as is (e.g. the packaged default on a new book),
-each on all overdue loans and on the early ones (DPD <= 30). --write-default writes the scorecard
+each on all overdue loans and on the early ones (DPD <= 30), by AUC within DPD bands, pay rate by
+score decile and lift at DPD 1-30, and the share of the next 30 days' recoveries in the first 20 %
+of the call list ordered by expected recovery (next to the old order, overdue amount x DPD). --write-default writes the scorecard
 trained here as the packaged default (dbt seed score_card_default.csv) and its model card
 (score_card_default.md beside it).
 
@@ -144,7 +148,6 @@ def compare(examples: pd.DataFrame, segments: np.ndarray, card_table: pd.DataFra
 
 
 def home_credit(csv_path: Path, workdir: Path) -> dict:
-
     from pipelines.adapters.home_credit import convert
 
     night = date(2024, 1, 1)
