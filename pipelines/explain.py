@@ -5,7 +5,8 @@ payment and reversal with whether it counted that night and why, the allocation 
 (fee, interest, principal), and the steps from the oldest unpaid installment to DPD, bucket and
 stage. It opens the warehouse read-only and reads the same SQL the night ran, through the marts
 that expose it (loan_payment_effects, loan_installment_allocation, loan_dpd_workings: views of the
-intermediate models) filtered to the date, beside what marts.loan_delinquency and marts.overdue_accountability recorded that night.
+intermediate models) filtered to the date, beside what marts.loan_delinquency and
+marts.overdue_accountability recorded that night.
 """
 from __future__ import annotations
 

@@ -194,8 +194,8 @@ class ContactOutbox:
 
     def write_skip_trace(self, folder: Path) -> dict[str, int]:
         rows = _fetch(self.warehouse, """
-            select a.loan_id, a.customer_id, r.full_name, r.missing, r.phone_as_delivered, r.email as email_as_delivered, r.address_line1, r.city, r.postal_code,
-                   r.country, a.dpd, a.overdue_amount, a.currency, a.reason
+            select a.loan_id, a.customer_id, r.full_name, r.missing, r.phone_as_delivered,
+                   r.email as email_as_delivered, r.address_line1, r.city, r.postal_code, r.country, a.dpd, a.overdue_amount, a.currency, a.reason
             from marts.overdue_accountability a
             left join marts.contact_recipients r on r.as_of_date = a.as_of_date and r.customer_id = a.customer_id
             where a.as_of_date = ? and a.outcome = 'unreachable'

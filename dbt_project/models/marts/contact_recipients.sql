@@ -2,8 +2,18 @@
     row per customer with a contact scheduled on D (contact_log: sms.csv, emails.jsonl, call_list.csv,
     the letters) or an overdue loan that cannot be reached (overdue_accountability outcome
     unreachable: skip_trace.csv). Everyone else's name, phone and address stays out of the marts.
-    Rebuilt each night for D: outbox/<D>/ is written from it that night. -#}
-{{ config(materialized='table') }}
+    Kept per night, as the night saw them: an evidence pack re-rendering an earlier night's letter
+    prints the address that letter went to. Each night replaces its own date (delete+insert of
+    as_of_date): a rerun never duplicates. `full_refresh: false`: a --full-refresh never wipes it. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        full_refresh=false,
+        on_schema_change='append_new_columns'
+    )
+}}
 
 with scheduled as (
 
