@@ -157,7 +157,7 @@ def test_payloads_in_names_come_out_inert(night):
 # (names, national ids, birth dates, phones, e-mails, addresses) stays in staging and the quality schema.
 MARTS_PERSONAL_ALLOW = {
     "contact_log": {"destination": "the outbox writers: the phone or e-mail a message goes to"},
-    # the people tonight's files name (only them): what the messages, call list, letters and skip trace print
+    # per night, only the people that night's files name: what the messages, call list, letters and skip trace print
     "contact_recipients": {
         "full_name": "sms.csv / emails.jsonl greeting, call_list.csv, skip_trace.csv, letters",
         "address_line1": "letters, skip_trace.csv", "address_line2": "letters", "postal_code": "letters, skip_trace.csv",
