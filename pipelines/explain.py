@@ -3,9 +3,10 @@
 What an agent needs when a customer disputes the arrears: the schedule of that night, every
 payment and reversal with whether it counted that night and why, the allocation per installment
 (fee, interest, principal), and the steps from the oldest unpaid installment to DPD, bucket and
-stage. It opens the warehouse read-only and reads the same SQL the night ran: the intermediate
-views (int_payment_effects, int_installment_allocation, int_loan_delinquency) filtered to the
-date, beside what marts.loan_delinquency and marts.overdue_accountability recorded that night.
+stage. It opens the warehouse read-only and reads the same SQL the night ran, through the marts
+that expose it (loan_payment_effects, loan_installment_allocation, loan_dpd_workings: views of the
+intermediate models) filtered to the date, beside what marts.loan_delinquency and
+marts.overdue_accountability recorded that night.
 """
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ def _quarantined_payments(con: duckdb.DuckDBPyConnection, loan_id: str) -> list[
 
 def explain_data(loan_id: str, as_of: date, warehouse: Path, known_on_date: bool = False) -> dict:
     """What the explanation is made of, as rows (also the evidence pack's schedule and ledger):
-    loan (int_loan_delinquency), schedule (allocation per installment), payments (effects, with
+    loan (loan_dpd_workings), schedule (allocation per installment), payments (effects, with
     `status` on the date), quarantined payments, and what the marts recorded that night; the
     column names of schedule and payments. `known_on_date`: only payments delivered by `as_of`
     (what that night knew: the same answer however many nights were loaded since), else also the
@@ -115,7 +116,7 @@ def explain_data(loan_id: str, as_of: date, warehouse: Path, known_on_date: bool
     if not warehouse.exists():
         raise LookupError(f"{warehouse}: no warehouse (run the night first, or pass --warehouse)")
     with reader(warehouse) as con:
-        loans = _rows(con, "select * from intermediate.int_loan_delinquency where as_of_date = ? and loan_id = ?",
+        loans = _rows(con, "select * from marts.loan_dpd_workings where as_of_date = ? and loan_id = ?",
                       [as_of, loan_id])
         if not loans:
             nights = [r["as_of_date"] for r in _rows(
@@ -123,17 +124,17 @@ def explain_data(loan_id: str, as_of: date, warehouse: Path, known_on_date: bool
             seen = f"; its snapshots: {nights[0]} .. {nights[-1]} ({len(nights)} nights)" if nights else "; no snapshot holds it"
             raise LookupError(f"loan {loan_id} is not in the loans snapshot of {as_of}{seen}")
         loan = loans[0]
-        schedule = _rows(con, """select * from intermediate.int_installment_allocation
+        schedule = _rows(con, """select * from marts.loan_installment_allocation
                                  where as_of_date = ? and loan_id = ? order by due_date, installment_no""",
                          [as_of, loan_id])
         known = "and delivered_on <= ?" if known_on_date else ""
-        payments = _rows(con, f"""select * from intermediate.int_payment_effects where loan_id = ? {known}
+        payments = _rows(con, f"""select * from marts.loan_payment_effects where loan_id = ? {known}
                                   order by value_date, delivered_on, payment_id""",
                          [loan_id, as_of] if known_on_date else [loan_id])
         quarantined = [p for p in _quarantined_payments(con, loan_id)
                        if not known_on_date or p["delivered_on"] <= as_of]
-        columns = {name: [d[0] for d in con.execute(f"select * from intermediate.{name} limit 0").description]
-                   for name in ("int_installment_allocation", "int_payment_effects")}
+        columns = {name: [d[0] for d in con.execute(f"select * from marts.{name} limit 0").description]
+                   for name in ("loan_installment_allocation", "loan_payment_effects")}
         recorded = _marts_row(con, "loan_delinquency", as_of, loan_id)
         accountability = _marts_row(con, "overdue_accountability", as_of, loan_id)
     for p in payments:
@@ -143,8 +144,8 @@ def explain_data(loan_id: str, as_of: date, warehouse: Path, known_on_date: bool
         i["state"] = _installment_state(i, as_of, tolerance)
     return {"loan": loan, "schedule": schedule, "payments": payments, "quarantined": quarantined,
             "recorded": recorded, "accountability": accountability,
-            "schedule_columns": columns["int_installment_allocation"] + ["state"],
-            "payment_columns": columns["int_payment_effects"] + ["status"]}
+            "schedule_columns": columns["loan_installment_allocation"] + ["state"],
+            "payment_columns": columns["loan_payment_effects"] + ["status"]}
 
 
 def explain(loan_id: str, as_of: date, warehouse: Path, policy_path: Path | None = None,

@@ -171,5 +171,6 @@ def test_contact_dbt_unit_tests_pass(nights):
     _policy(nights.policy)
     run_night(N1, nights)
     run_dbt(["test", "--select", "test_type:unit,path:models/intermediate/contact", "test_type:unit,overdue_accountability",
+             "test_type:unit,contact_recipients",
              "test_type:unit,int_promise_outcomes",
              "--vars", dbt_vars(N1, **load_policy(nights.policy).dbt_vars())], nights.warehouse)

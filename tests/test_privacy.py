@@ -157,6 +157,12 @@ def test_payloads_in_names_come_out_inert(night):
 # (names, national ids, birth dates, phones, e-mails, addresses) stays in staging and the quality schema.
 MARTS_PERSONAL_ALLOW = {
     "contact_log": {"destination": "the outbox writers: the phone or e-mail a message goes to"},
+    # per night, only the people that night's files name: what the messages, call list, letters and skip trace print
+    "contact_recipients": {
+        "full_name": "sms.csv / emails.jsonl greeting, call_list.csv, skip_trace.csv, letters",
+        "address_line1": "letters, skip_trace.csv", "address_line2": "letters", "postal_code": "letters, skip_trace.csv",
+        "phone_as_delivered": "skip_trace.csv: the number on file that cannot be used",
+        "email": "skip_trace.csv: the e-mail on file", "alternate_phones": "call_list.csv: the person's other numbers"},
     "agent_performance": {"agent_name": "the KPI report's agent league table (employees, not debtors)"},
     # referrals.csv: what the agency or lawyer holding a placed account needs to work it
     **{"placement_handover": {c: "referrals.csv for the account's holder" for c in (
@@ -184,3 +190,31 @@ def test_marts_carry_only_the_personal_fields_their_consumers_need(night):
                 if hit:
                     found.append(f"{table}.{column}: {values[0]}")
         assert not found, found
+
+
+def _exposures() -> list[dict]:
+    import yaml
+
+    found = []
+    for path in sorted((REPO / "dbt_project" / "models").rglob("*.yml")):
+        found += (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("exposures") or []
+    return found
+
+
+def test_every_published_file_has_an_exposure_and_personal_marts_feed_one(night):
+    """Each file of the real batch (its _batch.json listing, and the listing itself) is some dbt
+    exposure's file; each mart allowed personal columns is read for a published file (an exposure
+    depends on it). Which tables the code behind each exposure reads: tests/test_dbt_structure.py."""
+    from fnmatch import fnmatch
+
+    exposures = _exposures()
+    listing = json.loads((night["batch"] / "_batch.json").read_text(encoding="utf-8"))
+    files = [*listing["counts"], "_batch.json"]
+    assert {"sms.csv", "emails.jsonl", "call_list.csv", "kpi_report.html"} <= set(files)
+    assert any(f.startswith("letters/") for f in files)
+    orphans = [f for f in files if not any(fnmatch(f, pattern) for e in exposures
+                                           for pattern in e.get("meta", {}).get("files", []))]
+    assert not orphans, f"published files without a dbt exposure: {orphans}"
+    read = {ref for e in exposures for ref in e["depends_on"]}
+    unread = [mart for mart in MARTS_PERSONAL_ALLOW if f"ref('{mart}')" not in read]
+    assert not unread, f"marts allowed personal columns that no published file reads: {unread}"

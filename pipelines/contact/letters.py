@@ -11,7 +11,7 @@ A row: letter_id (= contact_log.action_id), loan_id, customer_id, template, lang
 letter_date (D), dpd, currency, overdue_amount, outstanding_amount, the recipient (full_name,
 address_line1, address_line2, city, region, postal_code, country) and `arrears`: the itemised
 overdue installments (installment_no, due_date, principal_due, interest_due, fee_due, paid_amount)
-from the same allocation the DPD comes from (intermediate.int_installment_allocation on D).
+from the same allocation the DPD comes from (marts.loan_installment_allocation on D).
 
 Only letters whose address is complete per policy contact.address_required (per destination
 country: Hong Kong has no postcodes) are scheduled; the others are withheld in contact_log
@@ -37,7 +37,7 @@ LETTERS_SQL = """
            c.overdue_amount, d.outstanding_amount, r.full_name, r.address_line1, r.address_line2, r.city,
            r.region, r.postal_code, r.country
     from marts.contact_log c
-    left join intermediate.int_contact__recipients r on r.customer_id = c.customer_id
+    left join marts.contact_recipients r on r.as_of_date = c.as_of_date and r.customer_id = c.customer_id
     left join marts.loan_delinquency d on d.as_of_date = c.as_of_date and d.loan_id = c.loan_id
     where c.as_of_date = ? and c.status = 'scheduled' and c.channel = 'letter'
     order by c.template, c.language, c.loan_id
@@ -45,7 +45,7 @@ LETTERS_SQL = """
 
 ARREARS_SQL = """
     select a.loan_id, a.installment_no, a.due_date, a.principal_due, a.interest_due, a.fee_due, a.paid_amount
-    from intermediate.int_installment_allocation a
+    from marts.loan_installment_allocation a
     where a.as_of_date = ?
         and a.is_past_due and a.unpaid_amount > 0
         and a.loan_id in (select loan_id from marts.contact_log

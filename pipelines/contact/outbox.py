@@ -1,4 +1,5 @@
-"""The night's contact files for operations, from marts.contact_log (publish writers).
+"""The night's contact files for operations, from marts.contact_log and marts.contact_recipients
+(publish writers; marts only: tests/test_dbt_structure.py holds each file to its dbt exposure).
 
     sms.csv        message_id, loan_id, customer_id, phone, send_after, send_before, template, language, text,
                    + sender (the lender's sender id for the phone number's country)
@@ -99,7 +100,7 @@ MESSAGES_SQL = """
            c.scheduled_after, c.scheduled_before, c.display_zone, c.dpd, c.episode_start, c.overdue_amount,
            c.currency, r.full_name, r.country
     from marts.contact_log c
-    left join intermediate.int_contact__recipients r on r.customer_id = c.customer_id
+    left join marts.contact_recipients r on r.as_of_date = c.as_of_date and r.customer_id = c.customer_id
     where c.as_of_date = ? and c.status = 'scheduled' and c.channel = ?
     order by c.loan_id, c.template, c.action_id
 """
@@ -181,7 +182,7 @@ class ContactOutbox:
                    r.full_name, c.display_zone as timezone, r.alternate_phones
             from marts.contact_log c
             inner join covered v on v.call_loan_id = c.loan_id
-            left join intermediate.int_contact__recipients r on r.customer_id = c.customer_id
+            left join marts.contact_recipients r on r.as_of_date = c.as_of_date and r.customer_id = c.customer_id
             where c.as_of_date = ? and c.status = 'scheduled' and c.channel = 'call'
                 and c.call_loan_id = c.loan_id
             order by c.agent_id, c.priority, c.loan_id
@@ -193,14 +194,10 @@ class ContactOutbox:
 
     def write_skip_trace(self, folder: Path) -> dict[str, int]:
         rows = _fetch(self.warehouse, """
-            select a.loan_id, a.customer_id, r.full_name,
-                   concat_ws(', ', case when r.phone is null then 'phone' end,
-                                   case when r.email is null then 'e-mail' end,
-                                   case when not coalesce(r.has_address, false) then 'postal address' end) as missing,
-                   r.phone_as_delivered, r.email as email_as_delivered, r.address_line1, r.city, r.postal_code,
-                   r.country, a.dpd, a.overdue_amount, a.currency, a.reason
+            select a.loan_id, a.customer_id, r.full_name, r.missing, r.phone_as_delivered,
+                   r.email as email_as_delivered, r.address_line1, r.city, r.postal_code, r.country, a.dpd, a.overdue_amount, a.currency, a.reason
             from marts.overdue_accountability a
-            left join intermediate.int_contact__recipients r on r.customer_id = a.customer_id
+            left join marts.contact_recipients r on r.as_of_date = a.as_of_date and r.customer_id = a.customer_id
             where a.as_of_date = ? and a.outcome = 'unreachable'
             order by a.loan_id
         """, [self.as_of])

@@ -124,7 +124,7 @@ def _load(con: duckdb.DuckDBPyConnection, as_of: date, buckets: list[str]) -> Re
                 order by collected_amount desc, segment""", [month_start, dimension, currency])
         collected = sum((r["collected_amount"] for r in data.monthly if r["period_start"] == month_start), Decimal(0))
         ledger = con.execute(
-            """select coalesce(sum(net_amount), 0) from intermediate.int_reporting_payments
+            """select coalesce(sum(net_amount), 0) from marts.payment_ledger
                where currency = ? and value_date >= ? and value_date <= ?""", [currency, month_start, as_of]).fetchone()[0]
         data.reconciliation = {"collected": collected, "ledger": ledger, "matches": collected == ledger}
 

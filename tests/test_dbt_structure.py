@@ -1,0 +1,142 @@
+"""The dbt project's structure tells the truth (issue 14), read from dbt's own parse of the project.
+
+- Every model has its yml beside it (same folder) with a description, at least one data test, and a
+  description for every column it lists. A date-agnostic view may instead name, in `meta.data_tests_on`,
+  the tested mart that exposes its rows (a test of the view would compute it a second time).
+- Python reads marts only: no publishing code names an intermediate table.
+- Every published file has a dbt exposure (tests/test_privacy.py checks the files of a real batch),
+  and the exposure's depends_on holds every table the code behind it reads: the code's SQL strings
+  are parsed (tests/dbt_lineage.py), not a second hand-kept list. Every table the publish step reads
+  is read by some exposure's code, so a new writer without an exposure fails here.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.dbt_lineage import TABLE, tables_read
+
+PROJECT = REPO / "dbt_project"
+PYTHON_READERS = ("pipelines", "data_quality", "letters")
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory) -> dict:
+    from pipelines.transform import dbt_env, dbt_vars, run_dbt
+
+    warehouse = tmp_path_factory.mktemp("dbt_parse") / "arrears.duckdb"
+    saved = dict(os.environ)
+    try:
+        run_dbt(["parse", "--vars", dbt_vars(date(2026, 3, 20))], warehouse)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    target = Path(dbt_env(warehouse)["DBT_TARGET_PATH"])
+    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _models(manifest: dict) -> dict[str, dict]:
+    return {n["name"]: n for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["package_name"] == "arrears"}
+
+
+def test_every_model_has_its_yml_beside_it_with_description_tests_and_column_descriptions(manifest):
+    models = _models(manifest)
+    tested = {dep for n in manifest["nodes"].values() if n["resource_type"] == "test"
+              for dep in n["depends_on"]["nodes"]}
+    problems = []
+    for name, node in sorted(models.items()):
+        yml = (node.get("patch_path") or "").split("://")[-1]
+        if not yml:
+            problems.append(f"{name}: no yml")
+            continue
+        if Path(yml).parent != Path(node["original_file_path"]).parent:
+            problems.append(f"{name}: its yml {yml} is not beside {node['original_file_path']}")
+        if not node["description"].strip():
+            problems.append(f"{name}: no description")
+        proxy = node["config"].get("meta", {}).get("data_tests_on")  # a view tested through the mart exposing it
+        if proxy and (proxy not in models or models[proxy]["unique_id"] not in tested
+                      or node["unique_id"] not in models[proxy]["depends_on"]["nodes"]):
+            problems.append(f"{name}: meta data_tests_on {proxy} is not a tested model built on it")
+        elif not proxy and node["unique_id"] not in tested:
+            problems.append(f"{name}: no data test")
+        undescribed = [c for c, col in node["columns"].items() if not col["description"].strip()]
+        if undescribed:
+            problems.append(f"{name}: columns without a description: {undescribed}")
+        if not node["columns"]:
+            problems.append(f"{name}: no column described")
+    assert not problems, "\n".join(problems)
+
+
+def _string_constants(path: Path) -> list[str]:
+    import ast
+
+    return [n.value for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def test_python_reads_no_intermediate_table():
+    found = [f"{path.relative_to(REPO)}: {schema}.{table}"
+             for package in PYTHON_READERS for path in sorted((REPO / package).rglob("*.py"))
+             for text in _string_constants(path) for schema, table in TABLE.findall(text)
+             if schema == "intermediate"]
+    assert not found, found
+
+
+def _dbt_relations(manifest: dict) -> dict[str, str]:
+    """'schema.table' as Python names it -> the dbt unique id (models by their schema, sources)."""
+    relations = {f"{n['schema']}.{n['alias'] or n['name']}": uid for uid, n in manifest["nodes"].items()
+                 if n["resource_type"] in ("model", "seed", "snapshot")}
+    relations |= {f"{s['schema']}.{s['identifier'] or s['name']}": uid for uid, s in manifest["sources"].items()}
+    return relations
+
+
+def _code_reads(exposure: dict) -> set[str]:
+    reads = set()
+    for target in exposure["meta"].get("code", []):
+        reads |= tables_read(target)
+        if target == "pipelines.reporting.report:write_excel":  # the workbook's tables, read by name
+            from pipelines.reporting.report import KPI_TABLES
+            reads |= {f"marts.{t}" for t in KPI_TABLES}
+    return reads
+
+
+def test_each_exposure_depends_on_every_table_its_code_reads(manifest):
+    relations = _dbt_relations(manifest)
+    exposures = manifest["exposures"].values()
+    assert {"sms_file", "email_file", "call_list_file", "skip_trace_file", "referrals_file", "letter_print_files",
+            "evidence_packs", "steward_report", "batch_listing", "kpi_report", "kpi_tables_excel"} <= \
+        {e["name"] for e in exposures}
+    problems = []
+    for exposure in sorted(exposures, key=lambda e: e["name"]):
+        if not exposure["meta"].get("code") or not exposure["meta"].get("files"):
+            problems.append(f"{exposure['name']}: meta.files and meta.code are required")
+            continue
+        reads = {relations[t] for t in _code_reads(exposure) if t in relations}
+        missing = sorted(reads - set(exposure["depends_on"]["nodes"]))
+        if missing:
+            problems.append(f"{exposure['name']}: its code reads {missing}, not in depends_on")
+        if not reads:
+            problems.append(f"{exposure['name']}: its code reads no table (is meta.code right?)")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_table_the_publish_step_reads_is_read_for_an_exposure(manifest):
+    relations = _dbt_relations(manifest)
+    published = {t for t in tables_read("pipelines.nightly:publish_step") if t in relations}
+    assert {"marts.contact_log", "marts.contact_recipients", "marts.kpi_figures"} <= published
+    exposed = set().union(*(_code_reads(e) for e in manifest["exposures"].values()))
+    assert not published - exposed, f"read by the publish step for no exposure: {sorted(published - exposed)}"
+
+
+def test_the_lineage_parser_follows_calls_and_constants():
+    # write_sms reads through MESSAGES_SQL (a module constant); letters_writer through two functions
+    assert tables_read("pipelines.contact.outbox:ContactOutbox.write_sms") == {
+        "marts.contact_log", "marts.contact_recipients"}
+    assert "marts.loan_installment_allocation" in tables_read("pipelines.contact.letters:letters_writer")
+    assert "marts.loan_payment_effects" in tables_read("pipelines.evidence:EvidencePacks.write")  # via explain
