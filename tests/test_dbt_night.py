@@ -1,0 +1,82 @@
+"""What a night costs in dbt: the date in the environment keeps dbt's parse from one night to the next,
+`arrears run` builds the night in one dbt invocation, and the marts are those of the per-step build with
+the date as a dbt var (how every night was built before; what the DAG's tasks and tests still can do).
+
+One book of three nights (tests/books.py, with a late payment, a phone change and a lost loan) is built
+twice into two warehouses, then every marts table is compared row for row (bench/compare_marts.py).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from bench.compare_marts import compare_marts
+from pipelines import nightly, transform
+from pipelines.policy import load_policy
+from tests.books import CONTACT_DAY, contact_book
+from tests.extracts import payment, write_extract
+
+pytestmark = pytest.mark.slow
+LAST = date.fromisoformat(CONTACT_DAY)
+NIGHTS = [LAST - timedelta(days=2), LAST - timedelta(days=1), LAST]
+
+
+def _landing(landing) -> None:
+    for night in NIGHTS:
+        book = contact_book()
+        if night == NIGHTS[1]:
+            book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00")]
+            book["customers"][0]["phone"] = "+8613800138999"
+            book["loans"] = [r for r in book["loans"] if r["loan_id"] != "L3"]
+            book["installments"] = [r for r in book["installments"] if r["loan_id"] != "L3"]
+        if night == NIGHTS[2]:
+            book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00"),
+                                payment("P2", "L1", str(NIGHTS[0]), "800.00")]
+        write_extract(landing, night, book)
+
+
+def _paths(tmp_path, name):
+    from pipelines.settings import Paths
+    return Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / name / "arrears.duckdb",
+                         out=tmp_path / name / "outbox")
+
+
+def _ingest_and_validate(paths, as_of: date) -> None:
+    run = nightly.new_run_id(as_of)
+    nightly.ingest_step(as_of, paths, run)
+    nightly.validate_step(as_of, paths, run, data_docs=False)
+
+
+def _invocations(log_text: str) -> list[str]:
+    """dbt.log split at each invocation's first line."""
+    return [part for part in re.split(r"\n(?=.*Running with dbt=)", log_text) if "Running with dbt=" in part]
+
+
+def test_nights_keep_the_parse_and_build_the_marts_of_the_per_step_var_build(tmp_path):
+    _landing(tmp_path / "landing")
+    night, steps = _paths(tmp_path, "night"), _paths(tmp_path, "steps")
+    policy_vars = load_policy(night.policy).dbt_vars()
+
+    for as_of in NIGHTS:  # `arrears run`: one invocation, the date in the environment
+        _ingest_and_validate(night, as_of)
+        nightly.transform_step(as_of, night)
+    for as_of in NIGHTS:  # as before: one invocation per step, the date a dbt var
+        _ingest_and_validate(steps, as_of)
+        for step in transform.STEPS:
+            transform.run_dbt([*transform.step_args(step), "--vars", transform.dbt_vars(as_of, **policy_vars)],
+                              steps.warehouse)
+
+    assert compare_marts(night.warehouse, steps.warehouse) == []
+
+    log = (night.warehouse.parent / ".dbt" / "logs" / "dbt.log").read_text(errors="replace")
+    runs = _invocations(log)
+    assert len(runs) == len(NIGHTS)  # one dbt invocation a night
+    assert "Unable to do partial parsing because saved manifest not found" in runs[0]
+    for later in runs[1:]:  # a new date is not a change dbt parses again for
+        assert "Unable to do partial parsing" not in later
+        assert "Partial parsing enabled" in later
+    # the date in the environment is for the invocation only
+    import os
+    assert transform.AS_OF_ENV not in os.environ
