@@ -2,45 +2,23 @@
 `arrears run` builds the night in one dbt invocation, and the marts are those of the per-step build with
 the date as a dbt var (how every night was built before; what the DAG's tasks and tests still can do).
 
-One book of three nights (tests/books.py, with a late payment, a phone change and a lost loan) is built
+One book of three nights (tests/test_backfill.py's: a late payment, a phone change, a lost loan) is built
 twice into two warehouses, then every marts table is compared row for row (bench/compare_marts.py).
 """
 from __future__ import annotations
 
+import os
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from bench.compare_marts import compare_marts
 from pipelines import nightly, transform
 from pipelines.policy import load_policy
-from tests.books import CONTACT_DAY, contact_book
-from tests.extracts import payment, write_extract
+from tests.test_backfill import NIGHTS, _landing, _paths  # the order test's book: late payment, phone change, lost loan
 
 pytestmark = pytest.mark.slow
-LAST = date.fromisoformat(CONTACT_DAY)
-NIGHTS = [LAST - timedelta(days=2), LAST - timedelta(days=1), LAST]
-
-
-def _landing(landing) -> None:
-    for night in NIGHTS:
-        book = contact_book()
-        if night == NIGHTS[1]:
-            book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00")]
-            book["customers"][0]["phone"] = "+8613800138999"
-            book["loans"] = [r for r in book["loans"] if r["loan_id"] != "L3"]
-            book["installments"] = [r for r in book["installments"] if r["loan_id"] != "L3"]
-        if night == NIGHTS[2]:
-            book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00"),
-                                payment("P2", "L1", str(NIGHTS[0]), "800.00")]
-        write_extract(landing, night, book)
-
-
-def _paths(tmp_path, name):
-    from pipelines.settings import Paths
-    return Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / name / "arrears.duckdb",
-                         out=tmp_path / name / "outbox")
 
 
 def _ingest_and_validate(paths, as_of: date) -> None:
@@ -78,5 +56,4 @@ def test_nights_keep_the_parse_and_build_the_marts_of_the_per_step_var_build(tmp
         assert "Unable to do partial parsing" not in later
         assert "Partial parsing enabled" in later
     # the date in the environment is for the invocation only
-    import os
     assert transform.AS_OF_ENV not in os.environ

@@ -163,7 +163,8 @@ class ContactOutbox:
                                                           self._context(row, row["country"]))
                 contacts = self.lender.contacts(row["country"])
                 record = {"message_id": row["action_id"], "loan_id": row["loan_id"], "customer_id": row["customer_id"],
-                          "to": row["destination"], "subject": neutralise(subject), "text": neutralise(text), "html": html,
+                          "to": row["destination"], "subject": neutralise(subject), "text": neutralise(text),
+                          "html": html,
                           "send_after": local_iso(row["scheduled_after"], row["display_zone"]),
                           "send_before": local_iso(row["scheduled_before"], row["display_zone"]),
                           "from": contacts.email_from, "reply_to": contacts.reply_to,
