@@ -4,55 +4,52 @@
 
 Used to prove that a change to how the nights are built (dbt materializations, invocations, where the
 business date comes from) leaves what they build unchanged: run the same book through both versions,
-then compare. Rows are compared as multisets (EXCEPT ALL both ways), so row order does not matter and
-duplicates count. Exit 0 when every table matches, 1 otherwise, with one line per difference.
+then compare. Rows are compared as multisets, so row order does not matter and duplicates count.
+Exit 0 when every table matches, 1 otherwise, with one line per difference.
 """
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
-import duckdb
+from pipelines.warehouse import reader
 
 SCHEMA = "marts"
 
 
-def _tables(con, alias: str) -> dict[str, list[str]]:
+def _tables(con) -> dict[str, list[str]]:
     rows = con.execute(
         "select table_name, column_name from information_schema.columns "
-        "where table_catalog = ? and table_schema = ? order by table_name, ordinal_position",
-        [alias, SCHEMA]).fetchall()
+        "where table_schema = ? order by table_name, ordinal_position", [SCHEMA]).fetchall()
     out: dict[str, list[str]] = {}
     for table, column in rows:
         out.setdefault(table, []).append(column)
     return out
 
 
+def _rows(con, table: str) -> Counter:
+    return Counter(con.execute(f'select * from {SCHEMA}."{table}"').fetchall())
+
+
 def compare_marts(a: Path, b: Path) -> list[str]:
-    """Differences between the marts of warehouses `a` and `b`, one line each; empty when identical."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{Path(a)}' as a (read_only)")
-        con.execute(f"attach '{Path(b)}' as b (read_only)")
-        left, right = _tables(con, "a"), _tables(con, "b")
+    """Differences between the marts of warehouses `a` and `b`, one line each; empty when identical.
+    Each warehouse is read through its own connection (pipelines.warehouse.reader), so this also works
+    in a process whose dbt runner still holds one of them open."""
+    with reader(Path(a)) as con_a, reader(Path(b)) as con_b:
+        left, right = _tables(con_a), _tables(con_b)
         problems = [f"{t}: only in {a}" for t in sorted(left.keys() - right.keys())]
         problems += [f"{t}: only in {b}" for t in sorted(right.keys() - left.keys())]
         for table in sorted(left.keys() & right.keys()):
             if left[table] != right[table]:
                 problems.append(f"{table}: columns differ: {left[table]} vs {right[table]}")
                 continue
-            cols = ", ".join(f'"{c}"' for c in left[table])
-            count_a, count_b = (con.execute(f"select count(*) from {w}.{SCHEMA}.{table}").fetchone()[0] for w in "ab")
-            only_a = con.execute(f"select count(*) from (select {cols} from a.{SCHEMA}.{table} "
-                                 f"except all select {cols} from b.{SCHEMA}.{table})").fetchone()[0]
-            only_b = con.execute(f"select count(*) from (select {cols} from b.{SCHEMA}.{table} "
-                                 f"except all select {cols} from a.{SCHEMA}.{table})").fetchone()[0]
-            if only_a or only_b:
-                problems.append(f"{table}: {count_a} vs {count_b} rows, {only_a} only in the first, "
-                                f"{only_b} only in the second")
+            rows_a, rows_b = _rows(con_a, table), _rows(con_b, table)
+            if rows_a != rows_b:
+                only_a, only_b = sum((rows_a - rows_b).values()), sum((rows_b - rows_a).values())
+                problems.append(f"{table}: {sum(rows_a.values())} vs {sum(rows_b.values())} rows, {only_a} only in "
+                                f"the first, {only_b} only in the second")
         return problems
-    finally:
-        con.close()
 
 
 def main(argv: list[str]) -> int:

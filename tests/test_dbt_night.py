@@ -1,6 +1,6 @@
 """What a night costs in dbt: the date in the environment keeps dbt's parse from one night to the next,
-`arrears run` builds the night in one dbt invocation, and the marts are those of the per-step build with
-the date as a dbt var (how every night was built before; what the DAG's tasks and tests still can do).
+`arrears run` builds the night in one dbt invocation, and the marts are those of a build with the date
+as a dbt var (how every night was built before; what tests and one-off dbt commands still do).
 
 One book of three nights (tests/test_backfill.py's: a late payment, a phone change, a lost loan) is built
 twice into two warehouses, then every marts table is compared row for row (bench/compare_marts.py).
@@ -32,21 +32,20 @@ def _invocations(log_text: str) -> list[str]:
     return [part for part in re.split(r"\n(?=.*Running with dbt=)", log_text) if "Running with dbt=" in part]
 
 
-def test_nights_keep_the_parse_and_build_the_marts_of_the_per_step_var_build(tmp_path):
+def test_nights_keep_the_parse_and_build_the_marts_of_the_build_with_the_date_as_a_var(tmp_path):
     _landing(tmp_path / "landing")
-    night, steps = _paths(tmp_path, "night"), _paths(tmp_path, "steps")
+    night, by_var = _paths(tmp_path, "night"), _paths(tmp_path, "by_var")
     policy_vars = load_policy(night.policy).dbt_vars()
 
     for as_of in NIGHTS:  # `arrears run`: one invocation, the date in the environment
         _ingest_and_validate(night, as_of)
         nightly.transform_step(as_of, night)
-    for as_of in NIGHTS:  # as before: one invocation per step, the date a dbt var
-        _ingest_and_validate(steps, as_of)
-        for step in transform.STEPS:
-            transform.run_dbt([*transform.step_args(step), "--vars", transform.dbt_vars(as_of, **policy_vars)],
-                              steps.warehouse)
+    for as_of in NIGHTS:  # as before: the date a dbt var (a full parse each night)
+        _ingest_and_validate(by_var, as_of)
+        transform.run_dbt([*transform.step_args(transform.NIGHT), "--vars", transform.dbt_vars(as_of, **policy_vars)],
+                          by_var.warehouse)
 
-    assert compare_marts(night.warehouse, steps.warehouse) == []
+    assert compare_marts(night.warehouse, by_var.warehouse) == []
 
     log = (night.warehouse.parent / ".dbt" / "logs" / "dbt.log").read_text(errors="replace")
     runs = _invocations(log)
