@@ -11,8 +11,12 @@ $(STAMP): requirements.lock pyproject.toml scripts/bootstrap.sh
 	scripts/bootstrap.sh
 	touch $(STAMP)
 
+# The demo's length in business days: `make demo DAYS=30` runs a whole month. The default aims at about
+# five minutes on an idle 2-core machine (docs/performance.md: what a night costs, what was measured).
+DAYS ?= 10
+
 demo: $(STAMP)
-	$(BIN)/arrears demo
+	$(BIN)/arrears demo --days $(DAYS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

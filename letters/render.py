@@ -7,8 +7,10 @@ pages gets a blank back page. Every printed page carries a QR code for the inser
 fonts lack, a recipient block that does not fit the window...) are returned as `rejected` with the
 reason and appear in no file.
 
-Large batches are split into parts rendered by worker processes and concatenated page by page
-(`letters.pdfmerge`); files appear under their final names only when complete.
+Large batches are split into parts rendered by worker processes, one per core, and concatenated
+page by page (`letters.pdfmerge`); files appear under their final names only when complete. How a
+night is split into parts depends on the letters only, never on the number of cores or workers, so
+the files are the same bytes on any machine and on every rerun.
 """
 from __future__ import annotations
 
@@ -41,8 +43,9 @@ from letters.qr import stamp_for
 
 PAGE_H = Geometry.PAGE_H
 QR_PREFIX = ""  # payload is "<letter_id>|<page>/<pages>"
-PART_MIN_LETTERS = 400  # below this many letters in all, render in the calling process
+PART_MIN_LETTERS = 400  # below this many letters in all, one part per batch, rendered in the calling process
 PART_MAX_LETTERS = 3000  # letters per part (one worker task): bounds memory, gives the progress bar steps
+PARTS = 8  # a large night is cut into about this many parts (work for up to 8 cores), whatever the machine
 ZLIB_LEVEL = 1  # level 6 makes content streams 15% smaller and takes 1.7 times as long
 
 MANIFEST_COLUMNS = [
@@ -311,13 +314,22 @@ def _manifest_stub(letter: Letter, recipient) -> dict:
 
 
 # --- batches -------------------------------------------------------------------------------------
+def part_size(total: int) -> int:
+    """Letters per part when `total` letters are rendered: all of a batch in one part below
+    PART_MIN_LETTERS, else about total / PARTS, within [PART_MIN_LETTERS / 2, PART_MAX_LETTERS]. A
+    function of the letters alone: the parts, and so the bytes of the files, do not depend on the cores."""
+    if total < PART_MIN_LETTERS:
+        return max(total, 1)
+    return max(PART_MIN_LETTERS // 2, min(PART_MAX_LETTERS, -(-total // PARTS)))
+
+
 def render_batch(letters, out_dir, batch_name: str, progress: bool = True, *, workers: int | None = None,
                  duplex: bool = True, templates_dir=None) -> BatchResult:
     """Render one batch of letters into `out_dir/<batch_name>.pdf` with its manifest and totals.
 
     All letters must share template, language and delivery class. Duplicate letter ids are refused
-    after the first. `workers` defaults to the number of CPUs, at most 2; a batch under
-    PART_MIN_LETTERS renders in this process.
+    after the first. `workers` defaults to the number of CPUs; fewer than PART_MIN_LETTERS letters
+    render in this process.
     """
     letters = list(letters)
     keys = {letter.batch_key for letter in letters}
@@ -337,7 +349,7 @@ def _render(groups: dict[str, list[Letter]], out_dir, progress, workers, duplex,
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    workers = workers or min(2, os.cpu_count() or 1)
+    workers = workers or os.cpu_count() or 1
     total = sum(len(g) for g in groups.values())
     results: dict[str, BatchResult] = {}
     tasks = []
@@ -345,8 +357,7 @@ def _render(groups: dict[str, list[Letter]], out_dir, progress, workers, duplex,
     tmp = out_dir / ".letters-parts"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    parallel = workers > 1 and total >= PART_MIN_LETTERS
-    size = max(PART_MIN_LETTERS // 2, min(PART_MAX_LETTERS, -(-total // (workers * 4)))) if parallel else total
+    size = part_size(total)
     for name, letters in groups.items():
         seen: set[str] = set()
         unique, dups = [], []
@@ -375,11 +386,11 @@ def _render(groups: dict[str, list[Letter]], out_dir, progress, workers, duplex,
 
         for name in [n for n, parts in pending.items() if not parts]:
             pending.pop(name)
-        if parallel and len(tasks) > 1:
+        if workers > 1 and len(tasks) > 1 and total >= PART_MIN_LETTERS:  # a pool costs its start-up
             ctx = multiprocessing.get_context("spawn")
             counter = ctx.Value("q", 0)
             shown = bar.n
-            with ctx.Pool(workers, initializer=_init_worker, initargs=(counter,)) as pool:
+            with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(counter,)) as pool:
                 parts = pool.imap_unordered(_part_worker, tasks)
                 while True:
                     try:

@@ -5,7 +5,8 @@ Points (tests/test_crash_safety.py kills at each, then reruns):
     ingest:<file>            inside the load transaction, after <file> (e.g. ingest:loans) was written
     after_ingest, after_validate, after_transform, after_publish     step boundaries of `arrears run`
     dbt:<model>              inside dbt, when <model> has just been built (e.g. dbt:int_loan_delinquency)
-    after_dbt_<step>         after a dbt step of transform.STEPS (e.g. after_dbt_contact)
+    after_dbt_<step>         after a dbt step of transform.STEPS (a DAG task, e.g. after_dbt_contact), or
+                             after_dbt_night (`arrears run` builds every step in one invocation)
     letters:<n>              after the n-th letter batch PDF was written into the work folder
     publish:files            all files written, `_batch.json` not yet
 """

@@ -43,8 +43,10 @@ def run_demo(paths: Paths, loans: int, days: int, start: date, seed: int, faults
     night_seconds = [sum(n.seconds.values()) for n in nights]
 
     print()
+    following = night_seconds[1:] or night_seconds
     print(f"Demo finished in {time.perf_counter() - started:.0f} s "
-          f"(generation {generated:.0f} s, {len(nights)} nights, {sum(night_seconds) / len(nights):.1f} s per night).")
+          f"(generation {generated:.0f} s, {len(nights)} nights: the first {night_seconds[0]:.1f} s, "
+          f"the following {sum(following) / len(following):.1f} s each, the last {night_seconds[-1]:.1f} s).")
     print(f"Last business date {last.as_of}: {summary['active_loans']:,} active loans, "
           f"{summary['overdue_loans']:,} overdue ({summary['overdue_amount']} overdue amount).")
     print("Overdue loans by bucket: " + ", ".join(f"{b} {n:,}" for b, n in summary["overdue_by_bucket"].items()))

@@ -2,10 +2,17 @@
 
 A night is the steps of `STEPS`, in order, each one `dbt build --selector <step>` (the selectors are
 in dbt_project/selectors.yml): the step's models and the data tests whose models are all built by
-then, together. `arrears run` runs the steps one after the other; the Airflow DAG runs one task per
-step. A failed test stops the night before anything downstream is built on its data. Both pass the
-business date as the dbt var `as_of_date` and point the in-project profile at the warehouse via
+then, together. The Airflow DAG runs one task per step; `arrears run` builds the selector `night`
+(every step) in one dbt invocation, in the same order (a model after the models and tests it reads),
+so it pays dbt's start-up once, not once per step. A failed test stops the night before anything
+downstream is built on its data. Both point the in-project profile at the warehouse via
 ARREARS_WAREHOUSE.
+
+The business date reaches dbt as the environment variable ARREARS_AS_OF_DATE, read when a node runs
+(dbt_project/macros/as_of_date.sql), and the policy as dbt vars. Not as a var: dbt parses the whole
+project again whenever its vars change (seconds a night), while an unchanged project and vars keep
+the parse of the night before (partial parsing; target/ beside the warehouse). Callers that pass
+`--vars` with `as_of_date` themselves (`dbt_vars`, tests) still work: a passed var wins.
 
 A failure is classified (pipelines.errors): a model that does not build is TransformFailed, a data
 test that fails is DataTestFailed, a warehouse locked by another writer is WarehouseBusy; the message
@@ -42,16 +49,25 @@ def dbt_env(warehouse: Path) -> dict[str, str]:
     }
 
 
-def dbt_vars(as_of: date, **extra) -> str:
-    """The business date and the policy as dbt vars. The policy's vars are the policy file in force
-    (ARREARS_POLICY, else the packaged file) unless the caller passes them (`**load_policy(f).dbt_vars()`):
-    dbt has no policy values of its own."""
+AS_OF_ENV = "ARREARS_AS_OF_DATE"  # the business date, read by dbt_project/macros/as_of_date.sql
+
+
+def policy_vars(**extra) -> str:
+    """The policy as dbt vars, without the date: the policy file in force (ARREARS_POLICY, else the
+    packaged file) unless the caller passes them (`**load_policy(f).dbt_vars()`): dbt has no policy
+    values of its own. The same policy gives the same text (sorted keys), so dbt's parse is kept."""
     if "policy_version" not in extra:
         from pipelines.policy import load_policy
         from pipelines.settings import Paths
 
         extra = {**load_policy(Paths.resolve().policy).dbt_vars(), **extra}
-    return json.dumps({"as_of_date": as_of.isoformat(), **extra})
+    return json.dumps(extra, sort_keys=True)
+
+
+def dbt_vars(as_of: date, **extra) -> str:
+    """The business date and the policy as dbt vars, for callers that run dbt commands of their own
+    (the night itself passes the date in the environment: `run_step`, `build`)."""
+    return json.dumps({"as_of_date": as_of.isoformat(), **json.loads(policy_vars(**extra))})
 
 
 def _first_line(text: str | None) -> str:
@@ -93,42 +109,50 @@ def _raise_failure(args: list[str], result) -> None:
     raise TransformFailed(f"dbt {step}: {reason}")
 
 
-def run_dbt(args: list[str], warehouse: Path) -> None:
-    """Invoke dbt with the project's profile; raise TransformFailed, DataTestFailed or WarehouseBusy."""
+def run_dbt(args: list[str], warehouse: Path, as_of: date | None = None) -> None:
+    """Invoke dbt with the project's profile; raise TransformFailed, DataTestFailed or WarehouseBusy.
+    With `as_of`, the business date is in the environment (ARREARS_AS_OF_DATE) for this invocation."""
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
     os.environ.update(dbt_env(warehouse))
-    result = dbtRunner(callbacks=crashpoints.dbt_callbacks()).invoke(
-        [*args, "--project-dir", str(DBT_PROJECT_DIR), "--quiet"])
+    if as_of is not None:
+        os.environ[AS_OF_ENV] = as_of.isoformat()
+    try:
+        result = dbtRunner(callbacks=crashpoints.dbt_callbacks()).invoke(
+            [*args, "--project-dir", str(DBT_PROJECT_DIR), "--quiet"])
+    finally:
+        os.environ.pop(AS_OF_ENV, None)
     if not result.success:
         _raise_failure(args, result)
 
 
+NIGHT = "night"  # the selector of every step together (dbt_project/selectors.yml)
+
+
 def step_args(step: str) -> list[str]:
-    """dbt arguments of one step: build its selector, models with their tests (not unit tests)."""
-    if step not in STEPS:
+    """dbt arguments of one step (or NIGHT): build its selector, models with their tests (not unit tests)."""
+    if step not in (*STEPS, NIGHT):
         raise ValueError(f"unknown dbt step {step!r}; the steps are {', '.join(STEPS)}")
     return ["build", "--selector", step, "--indirect-selection", INDIRECT_SELECTION,
             "--exclude-resource-type", "unit_test"]
 
 
 def run_step(as_of: date, warehouse: Path, step: str, extra_vars: dict | None = None) -> None:
-    run_dbt([*step_args(step), "--vars", dbt_vars(as_of, **(extra_vars or {}))], warehouse)
+    run_dbt([*step_args(step), "--vars", policy_vars(**(extra_vars or {}))], warehouse, as_of=as_of)
     crashpoints.reached(f"after_dbt_{step}")
 
 
 def build(as_of: date, warehouse: Path, select: str | None = None, extra_vars: dict | None = None) -> None:
-    """The night's dbt work for one business date: every step of STEPS in order, or, with `select`,
-    one `dbt build --select <select>` (tests use it to build part of the project).
+    """The night's dbt work for one business date: every step of STEPS in one invocation (the selector
+    NIGHT), or, with `select`, one `dbt build --select <select>` (tests use it to build part of the project).
 
     `extra_vars` are passed to dbt beside `as_of_date`: the policy's `Policy.dbt_vars()`, which
     override the packaged defaults in dbt_project.yml. dbt unit tests are not part of a night (they
     test the SQL, not the data, and those of incremental models need the model to exist already):
     tests run them with `run_dbt(["test", "--select", "test_type:unit", ...])`."""
     if select is None:
-        for step in STEPS:
-            run_step(as_of, warehouse, step, extra_vars)
+        run_step(as_of, warehouse, NIGHT, extra_vars)
         return
-    args = ["build", "--vars", dbt_vars(as_of, **(extra_vars or {})), "--exclude-resource-type", "unit_test",
+    args = ["build", "--vars", policy_vars(**(extra_vars or {})), "--exclude-resource-type", "unit_test",
             "--select", select]
-    run_dbt(args, warehouse)
+    run_dbt(args, warehouse, as_of=as_of)

@@ -430,3 +430,14 @@ def test_long_arrears_table_repeats_its_header_and_a_chinese_name_prints_in_engl
     mixed = with_recipient(sample_letter("formal_demand", "en", seq=4), name="王伟 Wang Wei")
     result = render_batch([mixed], tmp_path, "formal_demand-en-standard", progress=False, workers=1)
     assert "Dear 王伟 Wang Wei," in PdfReader(result.pdf).pages[0].extract_text()
+
+
+def test_the_parts_and_so_the_bytes_do_not_depend_on_the_cores(tmp_path, monkeypatch):
+    monkeypatch.setattr(render_mod, "PART_MIN_LETTERS", 10)
+    monkeypatch.setattr(render_mod, "PART_MAX_LETTERS", 25)
+    letters = [sample_letter("formal_demand", "en", seq=i) for i in range(1, 61)]
+    one = render_batch(letters, tmp_path / "one", "formal_demand-en-standard", progress=False, workers=1)
+    pool = render_batch(letters, tmp_path / "pool", "formal_demand-en-standard", progress=False, workers=3)
+    assert render_mod.part_size(60) < 60  # the night was cut into parts
+    for a, b in ((one.pdf, pool.pdf), (one.manifest, pool.manifest), (one.totals, pool.totals)):
+        assert a.read_bytes() == b.read_bytes(), a.name

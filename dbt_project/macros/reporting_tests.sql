@@ -10,7 +10,7 @@
     Computed from the staging layer, not from the reporting intermediates, so a mistake there
     shows. A period with ledger payments but no rows in the model fails too. One failing row per period, currency and dimension that does not match. -#}
 {% test reporting_reconciles_to_ledger(model, amount_column='collected_amount', dimension_column='dimension') %}
-{%- set d = "cast('" ~ var('as_of_date') ~ "' as date)" %}
+{%- set d = as_of_date() %}
 with periods as (
 
     select distinct period_type, period_start, period_end from {{ model }}
@@ -134,7 +134,7 @@ where coalesce(f.accounts, 0) <> coalesce(b.accounts, 0)
     (int_reporting_month_end_book). A difference means the two implementations of the DPD rule have
     drifted apart (or a loan's schedule changed in a way the re-derivation cannot see). -#}
 {% test reporting_matches_loan_delinquency(model) %}
-{%- set d = "cast('" ~ var('as_of_date') ~ "' as date)" %}
+{%- set d = as_of_date() %}
 select d.loan_id, d.dpd, m.dpd as rederived_dpd, d.bucket, m.bucket as rederived_bucket,
        d.outstanding_principal, m.outstanding_principal as rederived_outstanding_principal
 from {{ ref('loan_delinquency') }} d

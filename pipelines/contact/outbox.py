@@ -24,11 +24,10 @@ apostrophe; phone numbers stay E.164 with their +.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from pipelines.contact.policy import ContactPolicy, load_contact_policy
@@ -75,24 +74,30 @@ def local_iso(instant: datetime | None, zone: str | None) -> str:
 
 
 def _csv(path: Path, columns: Iterable[str], rows: Iterable[dict], raw: tuple[str, ...] = ()) -> int:
-    """Write rows as RFC 4180 CSV (UTF-8, \\n line ends); every field neutralised except `raw` ones."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(columns)
-    count = 0
-    for row in rows:
-        out.writerow([("" if row.get(c) is None else str(row[c])) if c in raw else neutralise(row.get(c))
-                      for c in columns])
-        count += 1
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    """Write rows as RFC 4180 CSV (UTF-8, \\n line ends) as they come; every field neutralised except
+    `raw` ones."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(columns)
+        count = 0
+        for row in rows:
+            out.writerow([("" if row.get(c) is None else str(row[c])) if c in raw else neutralise(row.get(c))
+                          for c in columns])
+            count += 1
     return count
 
 
-def _fetch(warehouse: Path, sql: str, params: list) -> list[dict]:
+FETCH_ROWS = 10_000  # rows fetched from the warehouse at a time: a file's memory does not grow with the book
+
+
+def _fetch(warehouse: Path, sql: str, params: list) -> Iterator[dict]:
+    """The rows of `sql`, in batches of FETCH_ROWS, as dicts (a generator: consume it once)."""
     with reader(warehouse) as con:
         cursor = con.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            for row in batch:
+                yield dict(zip(names, row))
 
 
 MESSAGES_SQL = """
@@ -152,21 +157,23 @@ class ContactOutbox:
         return {"sms.csv": _csv(folder / "sms.csv", SMS_COLUMNS, rows(), raw=("phone",))}
 
     def write_emails(self, folder: Path) -> dict[str, int]:
-        lines = []
-        for row in _fetch(self.warehouse, MESSAGES_SQL, [self.as_of, "email"]):
-            subject, text, html = self.renderer.email(row["template"], row["language"],
-                                                      self._context(row, row["country"]))
-            contacts = self.lender.contacts(row["country"])
-            record = {"message_id": row["action_id"], "loan_id": row["loan_id"], "customer_id": row["customer_id"],
-                      "to": row["destination"], "subject": neutralise(subject), "text": neutralise(text), "html": html,
-                      "send_after": local_iso(row["scheduled_after"], row["display_zone"]),
-                      "send_before": local_iso(row["scheduled_before"], row["display_zone"]),
-                      "from": contacts.email_from, "reply_to": contacts.reply_to,
-                      "list_unsubscribe": self.lender.list_unsubscribe(row["action_id"]),
-                      "list_unsubscribe_post": "List-Unsubscribe=One-Click" if self.lender.unsubscribe_url else ""}
-            lines.append(json.dumps({k: record[k] for k in EMAIL_KEYS}, ensure_ascii=False))
-        (folder / "emails.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        return {"emails.jsonl": len(lines)}
+        count = 0
+        with (folder / "emails.jsonl").open("w", encoding="utf-8", newline="") as fh:
+            for row in _fetch(self.warehouse, MESSAGES_SQL, [self.as_of, "email"]):
+                subject, text, html = self.renderer.email(row["template"], row["language"],
+                                                          self._context(row, row["country"]))
+                contacts = self.lender.contacts(row["country"])
+                record = {"message_id": row["action_id"], "loan_id": row["loan_id"], "customer_id": row["customer_id"],
+                          "to": row["destination"], "subject": neutralise(subject), "text": neutralise(text),
+                          "html": html,
+                          "send_after": local_iso(row["scheduled_after"], row["display_zone"]),
+                          "send_before": local_iso(row["scheduled_before"], row["display_zone"]),
+                          "from": contacts.email_from, "reply_to": contacts.reply_to,
+                          "list_unsubscribe": self.lender.list_unsubscribe(row["action_id"]),
+                          "list_unsubscribe_post": "List-Unsubscribe=One-Click" if self.lender.unsubscribe_url else ""}
+                fh.write(json.dumps({k: record[k] for k in EMAIL_KEYS}, ensure_ascii=False) + "\n")
+                count += 1
+        return {"emails.jsonl": count}
 
     def write_call_list(self, folder: Path) -> dict[str, int]:
         rows = _fetch(self.warehouse, """
@@ -187,10 +194,14 @@ class ContactOutbox:
                 and c.call_loan_id = c.loan_id
             order by c.agent_id, c.priority, c.loan_id
         """, [self.as_of, self.as_of])
-        for row in rows:
+
+        def local(row: dict) -> dict:
             row["call_after"] = local_iso(row.pop("scheduled_after"), row["display_zone"])
             row["call_before"] = local_iso(row.pop("scheduled_before"), row["display_zone"])
-        return {"call_list.csv": _csv(folder / "call_list.csv", CALL_COLUMNS, rows, raw=("phone", "alternate_phones"))}
+            return row
+
+        return {"call_list.csv": _csv(folder / "call_list.csv", CALL_COLUMNS, map(local, rows),
+                                      raw=("phone", "alternate_phones"))}
 
     def write_skip_trace(self, folder: Path) -> dict[str, int]:
         rows = _fetch(self.warehouse, """
@@ -210,10 +221,13 @@ class ContactOutbox:
             where as_of_date = ?
             order by loan_id
         """, [self.as_of])
-        for row in rows:
+
+        def iso(row: dict) -> dict:
             if row["last_contact_at"] is not None:
                 row["last_contact_at"] = row["last_contact_at"].isoformat(timespec="seconds")
-        return {"referrals.csv": _csv(folder / "referrals.csv", REFERRAL_COLUMNS, rows,
+            return row
+
+        return {"referrals.csv": _csv(folder / "referrals.csv", REFERRAL_COLUMNS, map(iso, rows),
                                       raw=("phone", "alternate_phones"))}
 
 

@@ -19,7 +19,7 @@
 {%- set dt = modules.datetime -%}
 {%- set window = cp['window'] -%}
 {%- set pause_days = cp['limits']['pause_days_after_conversation'] -%}
-{%- set tomorrow = dt.datetime.strptime(var('as_of_date'), '%Y-%m-%d') + dt.timedelta(days=1) -%}
+{%- set tomorrow = dt.datetime.strptime(as_of_date_string(), '%Y-%m-%d') + dt.timedelta(days=1) -%}
 {%- set default_window = [window['start_minute'], window['end_minute']] -%}
 {%- set zone_country = {} -%}
 {%- for cc, zones in pytz.country_timezones.items() -%}

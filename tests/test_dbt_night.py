@@ -1,0 +1,58 @@
+"""What a night costs in dbt: the date in the environment keeps dbt's parse from one night to the next,
+`arrears run` builds the night in one dbt invocation, and the marts are those of a build with the date
+as a dbt var (how every night was built before; what tests and one-off dbt commands still do).
+
+One book of three nights (tests/test_backfill.py's: a late payment, a phone change, a lost loan) is built
+twice into two warehouses, then every marts table is compared row for row (bench/compare_marts.py).
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+
+import pytest
+
+from bench.compare_marts import compare_marts
+from pipelines import nightly, transform
+from pipelines.policy import load_policy
+from tests.test_backfill import NIGHTS, _landing, _paths  # the order test's book: late payment, phone change, lost loan
+
+pytestmark = pytest.mark.slow
+
+
+def _ingest_and_validate(paths, as_of: date) -> None:
+    run = nightly.new_run_id(as_of)
+    nightly.ingest_step(as_of, paths, run)
+    nightly.validate_step(as_of, paths, run, data_docs=False)
+
+
+def _invocations(log_text: str) -> list[str]:
+    """dbt.log split at each invocation's first line."""
+    return [part for part in re.split(r"\n(?=.*Running with dbt=)", log_text) if "Running with dbt=" in part]
+
+
+def test_nights_keep_the_parse_and_build_the_marts_of_the_build_with_the_date_as_a_var(tmp_path):
+    _landing(tmp_path / "landing")
+    night, by_var = _paths(tmp_path, "night"), _paths(tmp_path, "by_var")
+    policy_vars = load_policy(night.policy).dbt_vars()
+
+    for as_of in NIGHTS:  # `arrears run`: one invocation, the date in the environment
+        _ingest_and_validate(night, as_of)
+        nightly.transform_step(as_of, night)
+    for as_of in NIGHTS:  # as before: the date a dbt var (a full parse each night)
+        _ingest_and_validate(by_var, as_of)
+        transform.run_dbt([*transform.step_args(transform.NIGHT), "--vars", transform.dbt_vars(as_of, **policy_vars)],
+                          by_var.warehouse)
+
+    assert compare_marts(night.warehouse, by_var.warehouse) == []
+
+    log = (night.warehouse.parent / ".dbt" / "logs" / "dbt.log").read_text(errors="replace")
+    runs = _invocations(log)
+    assert len(runs) == len(NIGHTS)  # one dbt invocation a night
+    assert "Unable to do partial parsing because saved manifest not found" in runs[0]
+    for later in runs[1:]:  # a new date is not a change dbt parses again for
+        assert "Unable to do partial parsing" not in later
+        assert "Partial parsing enabled" in later
+    # the date in the environment is for the invocation only
+    assert transform.AS_OF_ENV not in os.environ
