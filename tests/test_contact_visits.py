@@ -197,3 +197,29 @@ def test_no_visit_anywhere_breaks_a_rule(nights):
                            where a.agent_id = v.agent_id and a.as_of_date = v.as_of_date)
     """)
     assert bad == []
+
+
+def test_visit_unit_tests_and_visiting_days(nights, tmp_path):
+    """The given/expect unit tests of the visit models (default policy), and the visiting day built
+    by dbt: a Saturday night plans no visit for the Sunday, a holiday eve none for the holiday of
+    contact.calendar (a working day: night 2 above; the hours in New York: night 2's file)."""
+    from pipelines.policy import load_policy
+    from pipelines.transform import dbt_vars, run_dbt
+
+    default = load_policy(DEFAULT_POLICY).dbt_vars()
+    run_dbt(["test", "--select", "test_type:unit,int_contact__visit_due", "test_type:unit,int_contact__visit_assignment",
+             "test_type:unit,field_visits", "--vars", dbt_vars(N2, **default)], nights.warehouse)
+
+    def day(as_of: date, policy_path=DEFAULT_POLICY) -> set:
+        run_dbt(["run", "--select", "int_contact__visit_windows", "--vars",
+                 dbt_vars(as_of, **load_policy(policy_path).dbt_vars())], nights.warehouse)
+        return {(r["is_visiting_day"], r["day_problem"]) for r in _rows(nights.warehouse, """
+            select distinct is_visiting_day, day_problem from intermediate.int_contact__visit_windows""")}
+
+    assert day(date(2026, 6, 13)) == {(False, "window:no_visiting_day (2026-06-14 is a Sunday)")}
+    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    document["contact"]["calendar"]["holidays"] = ["2026-06-19"]
+    holiday = tmp_path / "holiday.yaml"
+    holiday.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    assert day(date(2026, 6, 18), holiday) == {
+        (False, "window:no_visiting_day (2026-06-19 is a holiday of contact.calendar)")}

@@ -15,9 +15,10 @@
                                city (agents.csv `regions`, `;`-separated, case and spaces ignored)
       capacity:field_agents_full  agents cover it, but their daily_capacity is taken
     Assignment, set-based in rounds: each visit not yet placed picks, among the agents covering its
-    address with capacity left, the one with the most capacity left (then agent id); each agent takes
-    the most urgent of the visits that picked it up to its capacity left. Visits of one region pick
-    alike, so an agent's day stays in one area. Never over an agent's daily_capacity, never outside
+    address with capacity left, the most specialised (fewest regions: the generalists stay free for
+    the addresses only they cover), then the one with the most capacity left, then agent id; each
+    agent takes the most urgent of the visits that picked it, up to its capacity left. Visits of one
+    region pick alike, so an agent's day stays in one area. Never over an agent's daily_capacity, never outside
     the agent's territory. route_order: the agent's day ordered by country, postal code, region
     (district), city, street, loan id: visits of one postal code / district follow each other. -#}
 {{ config(materialized='table') }}
@@ -115,6 +116,8 @@ field_agents as (
     select
         agent_id,
         daily_capacity,
+        -- how many regions / cities the agent covers (the separators + 1)
+        length(trim(regions)) - length(replace(trim(regions), ';', '')) + 1 as region_count,
         -- ';'-separated, compared lower-case without the spaces around the separators
         ';' || replace(replace(replace(lower(trim(regions)), ' ;', ';'), '; ', ';'), ' ;', ';') || ';' as regions
     from {{ ref('stg_agents') }}
@@ -129,7 +132,7 @@ field_agents as (
 
 covers as (
 
-    select r.loan_id, a.agent_id, a.daily_capacity
+    select r.loan_id, a.agent_id, a.daily_capacity, a.region_count
     from ready r
     inner join field_agents a
         on (r.region_key <> '' and a.regions like '%;' || r.region_key || ';%')
@@ -161,7 +164,8 @@ picked_{{ k }} as (
         c.loan_id,
         c.agent_id,
         f.capacity_left,
-        row_number() over (partition by c.loan_id order by f.capacity_left desc, c.agent_id) as preference
+        row_number() over (partition by c.loan_id order by c.region_count, f.capacity_left desc, c.agent_id)
+            as preference
     from covers c
     inner join left_{{ k }} f on f.agent_id = c.agent_id and f.capacity_left > 0
     where not exists (select 1 from assigned_{{ k - 1 }} s where s.loan_id = c.loan_id)
