@@ -58,6 +58,15 @@ def test_a_busy_warehouse_exits_3_and_names_the_file(paths, capsys):
         holder.wait()
 
 
+def test_a_bad_visit_policy_exits_64_naming_file_and_key(paths, capsys, tmp_path):
+    write_extract(paths.landing, DAY, small_book())
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("contact:\n  visits:\n    hours: {start: '22:00', end: '23:00'}\n", encoding="utf-8")
+    assert _run(paths, "--policy", str(policy)) == 64
+    line = _one_line(capsys)
+    assert line.startswith("arrears: policy: ") and "contact.visits.hours" in line and "night" in line
+
+
 def test_a_bad_policy_exits_64_naming_file_and_key(paths, capsys, tmp_path):
     write_extract(paths.landing, DAY, small_book())
     policy = tmp_path / "policy.yaml"
