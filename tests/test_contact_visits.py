@@ -42,6 +42,7 @@ LOANS = [
     ("H1", ("浙江省", "杭州", "310000", "CN", "Asia/Shanghai"), "2000.00", 95),
     ("U1", ("NY", "New York", "10001", "US", "America/New_York"), "2000.00", 95),
     ("G1", ("广东省", "广州", "510000", "CN", "Asia/Shanghai"), "2000.00", 95),
+    ("VL", ("上海市", "上海", "200001", "CN", "Asia/Shanghai"), "2000.00", 95),   # no phone: a letter notice
 ]
 AGENTS = [
     agent("A1"),
@@ -65,7 +66,7 @@ def _book(night: date) -> dict[str, list[dict]]:
     book = {"customers": [], "loans": [], "installments": [], "agents": AGENTS, "flags": [], "contact_attempts": []}
     for n, (loan_id, (region, city, postal, country, zone), amount, dpd_n1) in enumerate(LOANS, start=1):
         book["customers"].append(customer(
-            f"C{loan_id}", phone=f"+86138000000{n:02d}" if country == "CN" else f"+1212555{n:04d}",
+            f"C{loan_id}", phone="" if loan_id == "VL" else f"+86138000000{n:02d}" if country == "CN" else f"+1212555{n:04d}",
             email=f"c{n}@example.com", national_id="", region=region, city=city, postal_code=postal,
             country=country, timezone=zone, address_line1=f"{n} Road",
             preferred_language="zh-CN" if country == "CN" else "en"))
@@ -114,8 +115,12 @@ def test_night_one_announces_every_due_visit_and_visits_nobody(nights):
     assert _csv(paths, N1, "field_visits.csv") == []
     notices = {r["loan_id"]: r for r in _csv(paths, N1, "sms.csv") if r["template"] == "visit_notice"}
     # due: amount >= 1,000, no right-party call in 14 days, not blocked, no open promise, not placed
-    assert sorted(notices) == ["G1", "H1", "S1", "U1", "V1", "V2", "V3", "V4"]
+    assert sorted(notices) == ["G1", "H1", "S1", "U1", "V1", "V2", "V3", "V4"]   # VL: by letter
     assert "上门" in notices["V1"]["text"] and "visit" in notices["U1"]["text"]
+    # VL has no usable phone: its notice is a letter, printed in the night's letters batch
+    manifests = [r for f in sorted((paths.out / str(N1) / "letters").glob("*.manifest.csv"))
+                 for r in csv.DictReader(io.StringIO(f.read_text(encoding="utf-8")))]
+    assert [(r["loan_id"], r["template"]) for r in manifests if r["template"] == "visit_notice"] == [("VL", "visit_notice")]
     visits = {r["loan_id"]: r for r in _rows(paths.warehouse, """
         select loan_id, status, reason from marts.contact_log where as_of_date = ? and channel = 'visit'""", [N1])}
     assert all(v["status"] == "withheld" for v in visits.values())
@@ -165,6 +170,8 @@ def test_night_two_visits_within_capacity_territory_hours_and_after_the_notice(n
             and status = 'withheld'""", [N2])}
     assert withheld["V1"].startswith("capacity:field_agents_full") and withheld["V2"].startswith("capacity:")
     assert withheld["G1"].startswith("capacity:no_field_agent")
+    # the letter is mailed two business days after night 1 (Mon 06-15): the visit waits for it
+    assert withheld["VL"] == "notice:pending (sent by letter on 2026-06-15; visits from 2026-06-16)"
     assert withheld["VP"].startswith("placed:") and withheld["VB"].startswith("block:")
     # nothing scheduled for a blocked, placed or promised loan, nor without a notice sent before
     scheduled = _rows(paths.warehouse, """

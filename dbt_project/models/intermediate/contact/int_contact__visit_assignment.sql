@@ -37,10 +37,7 @@ with candidates as (
     where c.channel = 'visit'
         and c.withheld_reason is null
         -- a placed loan gets nothing from the lender: no visit, no place in an agent's day
-        and not exists (
-            select 1 from {{ ref('int_contact__placements') }} p
-            where p.loan_id = c.loan_id and p.recalled_on is null
-        )
+        and not {{ contact_is_placed('c.loan_id') }}
 
 ),
 

@@ -73,3 +73,13 @@
 {%- endfor -%}
 {{ return(day.d) }}
 {% endmacro %}
+
+{#- True while the loan (expression) is placed with an agency or lawyer and not recalled
+    (int_contact__placements): the lender sends nothing of its own, and the loan takes no place under
+    the daily caps or in a field agent's day. -#}
+{% macro contact_is_placed(loan_id) -%}
+exists (
+            select 1 from {{ ref('int_contact__placements') }} p
+            where p.loan_id = {{ loan_id }} and p.recalled_on is null
+        )
+{%- endmacro %}
