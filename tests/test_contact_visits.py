@@ -207,15 +207,17 @@ def test_no_visit_anywhere_breaks_a_rule(nights):
 
 
 def test_visit_unit_tests_and_visiting_days(nights, tmp_path):
-    """The given/expect unit tests of the visit models (default policy), and the visiting day built
+    """The given/expect unit tests of the contact models incl. the visit models (default policy), of
+    int_reporting_visits and of the accountability outcomes, and the visiting day built
     by dbt: a Saturday night plans no visit for the Sunday, a holiday eve none for the holiday of
     contact.calendar (a working day: night 2 above; the hours in New York: night 2's file)."""
     from pipelines.policy import load_policy
     from pipelines.transform import dbt_vars, run_dbt
 
     default = load_policy(DEFAULT_POLICY).dbt_vars()
-    run_dbt(["test", "--select", "test_type:unit,int_contact__visit_due", "test_type:unit,int_contact__visit_assignment",
-             "test_type:unit,field_visits", "--vars", dbt_vars(N2, **default)], nights.warehouse)
+    run_dbt(["test", "--select", "test_type:unit,path:models/intermediate/contact", "test_type:unit,field_visits",
+             "test_type:unit,int_reporting_visits", "test_type:unit,overdue_accountability",
+             "--vars", dbt_vars(N2, **default)], nights.warehouse)
 
     def day(as_of: date, policy_path=DEFAULT_POLICY) -> set:
         run_dbt(["run", "--select", "int_contact__visit_windows", "--vars",
