@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-TEMPLATES = ("first_reminder", "formal_demand", "final_demand", "validation_notice")
+TEMPLATES = ("first_reminder", "formal_demand", "final_demand", "validation_notice", "visit_notice")
 LANGUAGES = ("zh-CN", "en")
 DELIVERY_CLASSES = ("standard", "registered")
 

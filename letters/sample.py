@@ -37,7 +37,8 @@ _US = [("Springfield", "IL", "62704"), ("Columbus", "OH", "43215"), ("Austin", "
        ("Portland", "OR", "97205"), ("Raleigh", "NC", "27601"), ("Madison", "WI", "53703")]
 _STREETS = ["Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Elm St", "Washington Blvd", "Lake Rd", "Park Pl"]
 
-_DPD = {"first_reminder": (3, 30), "formal_demand": (31, 90), "final_demand": (91, 180), "validation_notice": (31, 120)}
+_DPD = {"first_reminder": (3, 30), "formal_demand": (31, 90), "final_demand": (91, 180), "validation_notice": (31, 120),
+        "visit_notice": (61, 180)}
 
 
 def _money(rng: random.Random, lo: int, hi: int) -> Decimal:

@@ -85,6 +85,29 @@ def test_a_policy_without_contact_section_gets_the_strict_defaults(tmp_path):
      "contact.address_required.by_country.Hong Kong", "ISO 3166-1"),
     (lambda c: c.update(address_required={"by_country": {}}), "contact.address_required.default", "missing"),
     (lambda c: c["letters"].update(mailing_lag_days=-1), "contact.letters.mailing_lag_days", "below 0"),
+    # field visits
+    (lambda c: c["visits"]["hours"].update(start="06:00"), "contact.visits.hours", "outside the contact hours"),
+    (lambda c: c["visits"]["hours"].update(end="23:00"), "contact.visits.hours", "no visits at night"),
+    (lambda c: c["visits"]["hours"]["by_country"].update(CN={"start": "10:00", "end": "09:00"}),
+     "contact.visits.hours.by_country.CN.end", "not after start"),
+    (lambda c: c["visits"].update(sundays="yes"), "contact.visits.sundays", "not true or false"),
+    (lambda c: c["visits"]["notice"].update(days_before=0), "contact.visits.notice.days_before", "below 1"),
+    (lambda c: c["visits"]["notice"].update(valid_days=3), "contact.visits.notice.valid_days", "below 4"),
+    (lambda c: c["visits"]["notice"].update(channels=["sms", "pigeon"]), "contact.visits.notice.channels[1]",
+     "not one of"),
+    (lambda c: c["visits"]["notice"].update(channels=[]), "contact.visits.notice.channels", "non-empty"),
+    (lambda c: c["visits"]["notice"].update(template="no_such_notice"), "contact.visits.notice.template",
+     "has no zh-CN text"),
+    (lambda c: c["visits"].update(once_per_days=0), "contact.visits.once_per_days", "below 1"),
+    (lambda c: c["visits"].update(teams="field"), "contact.visits.teams", "unknown key"),
+    (lambda c: c["stages"]["late"]["actions"][-1].update(no_right_party_days=-2),
+     "contact.stages.late.actions[6].no_right_party_days", "below 0"),
+    (lambda c: c["stages"]["late"]["actions"][-1].update(on_dpd=[91]), "contact.stages.late.actions[6].on_dpd",
+     "not for a visit"),
+    (lambda c: c["stages"]["late"]["actions"][0].update(no_right_party_days=3),
+     "contact.stages.late.actions[0].no_right_party_days", "only a visit action"),
+    (lambda c: c["stages"]["late"]["actions"].append(dict(c["stages"]["late"]["actions"][-1], template="second")),
+     "contact.stages.late.actions[7]", "one visit action per stage"),
 ])
 def test_bad_contact_policy_is_one_line_naming_file_and_key(tmp_path, change, key, words):
     contact = packaged_section("contact")
@@ -270,3 +293,27 @@ def test_policy_placements_section_is_validated(tmp_path):
     with pytest.raises(PolicyError, match="contact.placements.recall_after_days.agency: 0 is below 1"):
         load_contact_policy(_policy(tmp_path, contact))
     assert load_contact_policy(DEFAULT_POLICY).placements["holders"]["agency"] == "Example Collections Agency Ltd"
+
+
+def test_visit_policy_reaches_dbt_and_a_partial_section_takes_the_packaged_keys(tmp_path):
+    contact = packaged_section("contact")
+    contact["visits"] = {"notice": {"days_before": 5}, "sundays": True}
+    visits = load_contact_policy(_policy(tmp_path, contact)).dbt_vars()["contact_policy"]["visits"]
+    assert visits["notice"] == {"days_before": 5, "valid_days": 14, "channels": ["sms", "letter"],
+                                "template": "visit_notice"}
+    assert visits["sundays"] is True and visits["saturdays"] is True and visits["holidays"] is False
+    assert visits["hours"] == {"start_minute": 540, "end_minute": 1080, "by_country": {}}
+    actions = load_contact_policy(DEFAULT_POLICY).dbt_vars()["contact_policy"]["actions"]
+    assert [(a["stage"], a["from_dpd"], a["min_amount"], a["no_right_party_days"]) for a in actions
+            if a["channel"] == "visit"] == [("middle", 61, "1000.00", 14), ("late", 1, "1000.00", 14)]
+
+
+def test_the_visit_notice_fits_one_sms_with_the_opt_out():
+    policy = load_contact_policy(DEFAULT_POLICY)
+    renderer = Renderer(DEFAULT_TEMPLATES)
+    for language in policy.languages:
+        context = message_context(loan_id="L" + "9" * 19, customer_name="X", amount="9999999.99", currency="CNY",
+                                  due_date="2026-12-31", dpd=9999, language=language, lender=LENDER, country="US",
+                                  message_id="f" * 32)
+        text = renderer.sms("visit_notice", language, context)
+        assert segments(text).count == 1 and LENDER.opt_out_text("sms", language) in text

@@ -37,14 +37,17 @@ BLOCKS = set(POLICY.blocks)
 MODELS = [  # dependency order; (relation, materialisation)
     ("intermediate.int_contact__actions", "view"),
     ("intermediate.int_contact__zone_windows", "table"),
+    ("intermediate.int_contact__visit_windows", "table"),
     ("intermediate.int_contact__recipients", "table"),
     ("intermediate.int_contact__log_history", "view"),
     ("intermediate.int_promise_outcomes", "table"),
     ("intermediate.int_contact__loan_state", "table"),
+    ("intermediate.int_contact__visit_due", "table"),
     ("intermediate.int_contact__candidates", "table"),
     ("intermediate.int_contact__placements", "table"),
     ("intermediate.int_contact__daily_caps", "table"),
     ("intermediate.int_contact__call_assignment", "table"),
+    ("intermediate.int_contact__visit_assignment", "table"),
     ("marts.contact_log", "insert"),
     ("marts.overdue_accountability", "table"),
 ]
@@ -68,7 +71,8 @@ create table staging.stg_contact_attempts (delivered_on date, attempt_id varchar
     promise_amount decimal(18,2), promise_date date, is_right_party_contact boolean,
     is_quarantined boolean default false);
 create table staging.stg_agents (as_of_date date, agent_id varchar, languages varchar, active boolean,
-    daily_capacity integer, is_quarantined boolean default false);
+    daily_capacity integer, is_quarantined boolean default false, team varchar default 'early',
+    regions varchar);
 create table intermediate.int_quality_loan_data_status (as_of_date date, loan_id varchar, data_status varchar,
     blocks_collection boolean, reason varchar);
 create table intermediate.int_payment_effects (loan_id varchar, amount decimal(18,2), value_date date,

@@ -11,10 +11,12 @@ from datetime import date
 
 import duckdb
 import pytest
+import yaml
 
 from pipelines import errors, nightly, transform
 from pipelines.cli import main
 from pipelines.errors import DataTestFailed, TransformFailed, WarehouseBusy
+from pipelines.settings import DEFAULT_POLICY
 from pipelines.warehouse import reader
 from tests.extracts import small_book, write_extract
 
@@ -56,6 +58,17 @@ def test_a_busy_warehouse_exits_3_and_names_the_file(paths, capsys):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_bad_visit_policy_exits_64_naming_file_and_key(paths, capsys, tmp_path):
+    write_extract(paths.landing, DAY, small_book())
+    policy = tmp_path / "policy.yaml"
+    document = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    document["contact"]["visits"]["hours"] = {"start": "22:00", "end": "23:00"}
+    policy.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    assert _run(paths, "--policy", str(policy)) == 64
+    line = _one_line(capsys)
+    assert line.startswith("arrears: policy: ") and "contact.visits.hours" in line and "night" in line
 
 
 def test_a_bad_policy_exits_64_naming_file_and_key(paths, capsys, tmp_path):

@@ -8,6 +8,9 @@
     call_list.csv  loan_id, customer_id, agent_id, phone, call_after, call_before, priority, reason,
                    + max_attempts, language, dpd, overdue_amount, currency, template
     skip_trace.csv overdue loans whose customer cannot be reached (outcome unreachable): what is missing
+    field_visits.csv  home visits for D+1 (marts.field_visits): visit_id, loan_id, customer_id, agent_id,
+                   visit_date, visit_after, visit_before, route_order, full_name, address lines, city,
+                   region, postal_code, country, phone, overdue_amount, currency, dpd, notice_sent_on, reason
     referrals.csv  accounts placed tonight (legal referral / agency placement, marts.placement_handover):
                    loan_id, customer_id, referral, dpd, overdue_amount, currency, reason, + holder, debtor
                    name, address, phones, e-mail, balance by component, last payment, contact history
@@ -56,6 +59,10 @@ REFERRAL_COLUMNS = ("loan_id", "customer_id", "referral", "dpd", "overdue_amount
                     "principal_outstanding", "interest_outstanding", "fees_outstanding", "outstanding_amount",
                     "last_payment_date", "last_payment_amount", "contact_attempts", "last_contact_at",
                     "right_party_contacts", "promises")
+
+FIELD_VISIT_COLUMNS = ("visit_id", "loan_id", "customer_id", "agent_id", "visit_date", "visit_after", "visit_before",
+                       "route_order", "full_name", "address_line1", "address_line2", "city", "region", "postal_code",
+                       "country", "phone", "overdue_amount", "currency", "dpd", "notice_sent_on", "reason")
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -127,7 +134,7 @@ class ContactOutbox:
 
     def writers(self) -> list[FileWriter]:
         return [self.write_sms, self.write_emails, self.write_call_list, self.write_skip_trace,
-                self.write_referrals]
+                self.write_referrals, self.write_field_visits]
 
     def _context(self, row: dict, country: str | None) -> dict:
         return message_context(
@@ -229,6 +236,21 @@ class ContactOutbox:
 
         return {"referrals.csv": _csv(folder / "referrals.csv", REFERRAL_COLUMNS, map(iso, rows),
                                       raw=("phone", "alternate_phones"))}
+
+
+    def write_field_visits(self, folder: Path) -> dict[str, int]:
+        """Each field agent's day: the visits in route order, times in the customer's zone."""
+        rows = _fetch(self.warehouse, f"""
+            select {', '.join(c for c in FIELD_VISIT_COLUMNS if c not in ("visit_after", "visit_before"))},
+                   visit_after, visit_before, display_zone
+            from marts.field_visits
+            where as_of_date = ?
+            order by agent_id, route_order, loan_id
+        """, [self.as_of])
+        for row in rows:
+            row["visit_after"] = local_iso(row["visit_after"], row["display_zone"])
+            row["visit_before"] = local_iso(row["visit_before"], row["display_zone"])
+        return {"field_visits.csv": _csv(folder / "field_visits.csv", FIELD_VISIT_COLUMNS, rows, raw=("phone",))}
 
 
 def contact_writers(warehouse: Path, as_of: date, policy_path: Path) -> list[FileWriter]:

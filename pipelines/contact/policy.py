@@ -27,10 +27,11 @@ from pipelines.errors import PolicyError
 from pipelines.lender import COUNTRY, LANGUAGE, LenderIdentity, packaged_lender
 from pipelines.policy import PolicyChecker
 
-CHANNELS = ("sms", "email", "call", "letter", "legal_referral", "agency_placement")
+CHANNELS = ("sms", "email", "call", "letter", "legal_referral", "agency_placement", "visit")
 MESSAGE_CHANNELS = ("sms", "email")              # rendered here from templates
 CONTACT_CHANNELS = ("sms", "email", "call", "letter")  # reach the customer
 REFERRAL_CHANNELS = ("legal_referral", "agency_placement")
+NOTICE_CHANNELS = ("sms", "letter")              # a field visit is announced by one of these
 STAGES = ("early", "middle", "late")
 VARIANTS = ("champion", "challenger")
 BLOCKABLE_FLAGS = ("dispute", "bankruptcy", "deceased", "cease_contact", "legal_hold", "hardship")
@@ -48,12 +49,14 @@ SMS_WORST_CURRENCIES = ("CNY", "USD", "XXX")
 # pipelines.policy.packaged_section): the one place they live.
 TOP_KEYS = ("languages", "templates_dir", "window", "timezones_by_region", "unknown_timezone", "limits",
             "blocks", "calendar", "promise", "priority", "channel_fallback", "address_required", "stages",
-            "placements", "letters")
+            "placements", "letters", "visits")
 LIMIT_KEYS = ("calls_per_debt_per_7_days", "pause_days_after_conversation", "attempts_per_number_per_day",
               "connected_calls_per_person_per_day", "sms_per_person_per_day", "emails_per_person_per_day",
               "sms_max_segments")
 PROMISE_KEYS = ("escalation_days", "escalation_priority_factor", "escalation_call_template", "escalation_sms_template")
 LETTER_KEYS = ("registered", "contact_hours", "mailing_lag_days")
+VISIT_KEYS = ("team", "hours", "saturdays", "sundays", "holidays", "notice", "once_per_days")
+NOTICE_KEYS = ("days_before", "valid_days", "channels", "template")
 
 
 
@@ -70,6 +73,7 @@ class Action:
     min_amount: Decimal
     countries: tuple[str, ...]   # empty: every country
     risk_bands: tuple[str, ...] = ()   # empty: every loan; else only loans scored in these bands (scoring.risk_bands)
+    no_right_party_days: int = 0       # visits: due only when no call reached the debtor in this many days
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class ContactPolicy:
     channel_fallback: dict = field(default_factory=dict)  # sms <-> email when the customer lacks one
     calendar: dict = field(default_factory=lambda: {"holidays": (), "workdays": ()})  # ISO dates, sorted
     placements: dict = field(default_factory=dict)  # holders, recall_after_days per type; recalled_loans
+    visits: dict = field(default_factory=dict)  # field visits: team, hours, visiting days, notice, window
 
     def address_fields(self, country: str | None) -> tuple[str, ...]:
         """The customer fields a letter to `country` needs (the SQL applies the same rule)."""
@@ -152,6 +157,13 @@ class ContactPolicy:
             "placements": {"holders": dict(self.placements["holders"]),
                            "recall_after_days": dict(self.placements["recall_after_days"]),
                            "recalled_loans": list(self.placements["recalled_loans"])},
+            "visits": {"team": self.visits["team"],
+                       "hours": {"start_minute": self.visits["hours"][0], "end_minute": self.visits["hours"][1],
+                                 "by_country": {c: list(w) for c, w in sorted(self.visits["hours_by_country"].items())}},
+                       "saturdays": self.visits["saturdays"], "sundays": self.visits["sundays"],
+                       "holidays": self.visits["holidays"], "once_per_days": self.visits["once_per_days"],
+                       "notice": {**self.visits["notice"], "channels": list(self.visits["notice"]["channels"])},
+                       "mailing_lag_days": self.letters["mailing_lag_days"]},
             "sms_max_amount": str(SMS_WORST_AMOUNT),
             "sms_max_dpd": SMS_WORST_DPD,
             "challengers": {s: {"share_per_65536": c["share_per_65536"], "salt": c["salt"], "share": str(c["share"])}
@@ -161,7 +173,8 @@ class ContactPolicy:
                  "template": a.template, "on_dpd": list(a.on_dpd), "from_dpd": a.from_dpd,
                  "every_days": a.every_days, "min_amount": str(a.min_amount), "countries": list(a.countries),
                  "fallback": self.fallback(a.channel, a.template),
-                 **({"risk_bands": list(a.risk_bands)} if a.risk_bands else {})}
+                 **({"risk_bands": list(a.risk_bands)} if a.risk_bands else {}),
+                 **({"no_right_party_days": a.no_right_party_days} if a.channel == "visit" else {})}
                 for a in self.actions
             ],
         }}
@@ -231,6 +244,63 @@ def _placements(check: PolicyChecker, value: Any) -> dict:
     return {"holders": holders, "recall_after_days": recall, "recalled_loans": tuple(loans)}
 
 
+def _visits(check: PolicyChecker, value: Any, window: tuple[int, int], windows_by_country: dict,
+            languages: tuple[str, ...]) -> dict:
+    """Field visits: the field team, visiting hours (local time; inside the contact hours of the
+    country, so never at night), which days allow visits (Saturdays, Sundays, the calendar's holidays),
+    the notice (sent by the first usable of `channels` at least `days_before` days before the visit;
+    a notice older than `valid_days` is renewed) and at most one visit per person in `once_per_days`."""
+    key = "contact.visits"
+    section = check.mapping(value, key, VISIT_KEYS, VISIT_KEYS)
+    team = check.text(str(section["team"]), f"{key}.team")
+    hours_raw = section["hours"]
+    check.mapping(hours_raw, f"{key}.hours", ("start", "end", "by_country"), ("start", "end"))
+    hours = _window(check, {k: hours_raw[k] for k in ("start", "end")}, f"{key}.hours")
+    by_country_raw = hours_raw.get("by_country") or {}
+    by_country = {}
+    for country, w in check.mapping(by_country_raw, f"{key}.hours.by_country",
+                                    tuple(by_country_raw) if isinstance(by_country_raw, dict) else ()).items():
+        check.text(country, f"{key}.hours.by_country.{country}", COUNTRY, "an ISO 3166-1 alpha-2 code")
+        by_country[country] = _window(check, w, f"{key}.hours.by_country.{country}")
+    # a visit is contact: its hours must lie inside the contact window of every country it may apply to
+    for country in sorted(set(by_country) | set(windows_by_country) | {""}):
+        visit = by_country.get(country, hours)
+        allowed = windows_by_country.get(country, window)
+        if visit[0] < allowed[0] or visit[1] > allowed[1]:
+            where = f"{key}.hours" + (f".by_country.{country}" if country in by_country else "")
+            raise check.fail(where, f"{_clock(visit[0])}-{_clock(visit[1])} is outside the contact hours "
+                                    f"{_clock(allowed[0])}-{_clock(allowed[1])}"
+                                    + (f" of {country}" if country else "") + " (contact.window): no visits at night")
+    days = {}
+    for name in ("saturdays", "sundays", "holidays"):
+        if not isinstance(section[name], bool):
+            raise check.fail(f"{key}.{name}", f"{section[name]!r} is not true or false")
+        days[name] = section[name]
+    notice_raw = check.mapping(section["notice"], f"{key}.notice", NOTICE_KEYS, NOTICE_KEYS)
+    days_before = check.integer(notice_raw["days_before"], f"{key}.notice.days_before", 1, 60)
+    valid_days = check.integer(notice_raw["valid_days"], f"{key}.notice.valid_days", days_before + 1, 365)
+    channels = tuple(check.choice(c, f"{key}.notice.channels[{i}]", NOTICE_CHANNELS) for i, c in
+                     enumerate(check.items(notice_raw["channels"], f"{key}.notice.channels", allow_empty=False)))
+    if len(set(channels)) != len(channels):
+        raise check.fail(f"{key}.notice.channels", f"{list(channels)} repeats a channel")
+    template = check.text(notice_raw["template"], f"{key}.notice.template", NAME, "a template name (a-z, 0-9, _)")
+    if "letter" in channels:
+        from letters.templating import TEMPLATE_DIR
+
+        for language in languages:
+            if not (TEMPLATE_DIR / language / f"{template}.j2").is_file():
+                raise check.fail(f"{key}.notice.template", f"letter template {template!r} has no {language} text "
+                                                           f"({TEMPLATE_DIR / language / (template + '.j2')} is missing)")
+    once = check.integer(section["once_per_days"], f"{key}.once_per_days", 1, 365)
+    return {"team": team, "hours": hours, "hours_by_country": by_country, **days, "once_per_days": once,
+            "notice": {"days_before": days_before, "valid_days": valid_days, "channels": channels,
+                       "template": template}}
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def _window(check: PolicyChecker, value: Any, key: str) -> tuple[int, int]:
     section = check.mapping(value, key, ("start", "end", "by_country") if key == "contact.window" else ("start", "end"),
                             ("start", "end"))
@@ -245,8 +315,20 @@ def _actions(check: PolicyChecker, value: Any, key: str, stage: str, variant: st
     for i, item in enumerate(check.items(value, key)):
         where = f"{key}[{i}]"
         item = check.mapping(item, where, ("channel", "template", "on_dpd", "from_dpd", "every_days", "min_amount",
-                                           "countries", "risk_bands"), ("channel", "template"))
+                                           "countries", "risk_bands", "no_right_party_days"), ("channel", "template"))
         channel = check.choice(item["channel"], f"{where}.channel", CHANNELS)
+        no_right_party_days = 0
+        if channel == "visit":
+            # a visit recurs by contact.visits.once_per_days, per person, after its notice
+            for key_ in ("on_dpd", "every_days", "risk_bands"):
+                if key_ in item:
+                    raise check.fail(f"{where}.{key_}", "not for a visit: a visit is due from_dpd on (min_amount, "
+                                                       "countries, no_right_party_days) and recurs at most once per "
+                                                       "contact.visits.once_per_days per person")
+            no_right_party_days = check.integer(item.get("no_right_party_days", 0), f"{where}.no_right_party_days",
+                                                0, 365)
+        elif "no_right_party_days" in item:
+            raise check.fail(f"{where}.no_right_party_days", f"only a visit action has it, not a {channel}")
         template = check.text(item["template"], f"{where}.template", NAME, "a template name (a-z, 0-9, _)")
         if "on_dpd" in item and ("from_dpd" in item or "every_days" in item):
             raise check.fail(f"{where}.on_dpd", "give either on_dpd (steps) or from_dpd/every_days (recurring), not both")
@@ -273,8 +355,10 @@ def _actions(check: PolicyChecker, value: Any, key: str, stage: str, variant: st
             raise check.fail(f"{where}", f"{channel} {template} appears twice in {key}")
         if channel == "call" and on_dpd == () and any(a.channel == "call" and a.from_dpd is not None for a in actions):
             raise check.fail(f"{where}", f"a second recurring call in {key}: one call queue per stage")
+        if channel == "visit" and any(a.channel == "visit" for a in actions):
+            raise check.fail(f"{where}", f"a second visit in {key}: one visit action per stage")
         actions.append(Action(variant, stage, i, channel, template, on_dpd, from_dpd, every_days, min_amount, countries,
-                              risk_bands))
+                              risk_bands, no_right_party_days))
     return actions
 
 
@@ -290,6 +374,9 @@ def _check_templates(check: PolicyChecker, policy_args: dict, actions: list[Acti
     needed = {(a.channel, a.template): key_of[a] for a in actions if a.channel in MESSAGE_CHANNELS}
     promise = policy_args["promise"]
     needed.setdefault(("sms", promise["escalation_sms_template"]), "contact.promise.escalation_sms_template")
+    visits = policy_args.get("visits")
+    if visits and "sms" in visits["notice"]["channels"]:
+        needed.setdefault(("sms", visits["notice"]["template"]), "contact.visits.notice.template")
     for (channel, template), key in sorted(needed.items()):
         for language in policy_args["languages"]:
             missing = renderer.missing(channel, template, language)
@@ -440,14 +527,19 @@ def parse_contact(section: Any, path: Path, lender: LenderIdentity | None = None
     hours = {k: check.text(v, f"contact.letters.contact_hours.{k}") for k, v in
              check.mapping(hours_raw, "contact.letters.contact_hours", languages).items()}
     lag = check.integer(letters_raw["mailing_lag_days"], "contact.letters.mailing_lag_days", 0, 30)
+    visits_raw = {**packaged["visits"], **check.mapping(get("visits"), "contact.visits", VISIT_KEYS)}
+    for sub in ("hours", "notice"):  # a key left out of these takes the packaged value too
+        if isinstance(visits_raw[sub], dict) and visits_raw[sub] is not packaged["visits"][sub]:
+            visits_raw[sub] = {**packaged["visits"][sub], **visits_raw[sub]}
+    visits = _visits(check, visits_raw, window, by_country, languages)
     _check_templates(check, {"templates_dir": templates_dir, "lender": lender, "limits": limits,
-                             "languages": languages, "promise": promise}, actions, key_of)
+                             "languages": languages, "promise": promise, "visits": visits}, actions, key_of)
     return ContactPolicy(
         path=path, lender=lender, languages=languages, templates_dir=templates_dir, window=window,
         windows_by_country=by_country, timezones_by_region=regions, unknown_timezone=unknown, limits=limits,
         blocks=blocks, promise=promise, priority=priority, address_required=address, actions=tuple(actions),
         challengers=challengers, letters={"registered": registered, "contact_hours": hours, "mailing_lag_days": lag},
-        channel_fallback=fallback, calendar=calendar, placements=placements,
+        channel_fallback=fallback, calendar=calendar, placements=placements, visits=visits,
     )
 
 

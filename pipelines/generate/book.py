@@ -117,6 +117,8 @@ class Book:
 
         active = keep & (leaves >= self.start_day)
         self.roster, self.agents_table = agents.hire(stream(self.seed, "agents"), int(active.sum()))
+        field = agents.hire_field_team(stream(self.seed, "field agents"), len(self.agents_table) + 1)
+        self.agents_table = pa.concat_tables([self.agents_table, field.cast(self.agents_table.schema)])
         self.flags = concat(flags.customer_flags(stream(self.seed, "customer flags", "initial"), 0, people.first_day,
                                                  behaviour.segment_table("risk_tier", people.segment),
                                                  people.stop_day, people.stop_kind))

@@ -34,6 +34,11 @@ HEADLINE = [
     ("first_contact_on_time_rate", "First contact on time",
      "loans that fell overdue in the month, on or after the warehouse's first night: first contact by the next"
      " business day ÷ those whose deadline has passed"),
+    ("visits", "Field visits made", "home visits the field agents reported in the month (contact attempts of channel visit)"),
+    ("visit_rpc_rate", "Right-party rate on visits", "visits in the month that met the debtor ÷ visits made"),
+    ("visit_collected_amount", "Collected after visits",
+     "net payments of the visited loans from each visit day to the policy's reporting.strategy_outcome_days"
+     " (14 by default) after it"),
 ]
 BOOK_LINES = [
     ("current", "Current", "active loans not overdue"),

@@ -5,7 +5,10 @@
 
     status: scheduled | withheld. reason: why it is due (scheduled) or the first rule that withheld
     it: placed: (the loan is with an agency or lawyer: int_contact__placements; wins), data:, block:,
-    promise:, opted_out:, unreachable:, window:, template:, repeat:, cap:, capacity:.
+    promise:, opted_out:, unreachable:, window:, template:, repeat:, cap:, capacity:, notice: (a field
+    visit whose notice has not gone out long enough before; int_contact__visit_assignment).
+    Field visits (channel visit): agent_id, priority = the route order in the agent's day, and
+    scheduled_after / scheduled_before = the visiting hours on D+1.
     call_loan_id: one call per person per day, the loan whose call covers this call row. -#}
 {{
     config(
@@ -41,7 +44,14 @@ decided as (
                 else 'placed:' || p.placement_type || ' with ' || p.holder || ' since '
                     || cast(p.placed_on as {{ str }}) || ' (the lender sends nothing of its own)'
             end,
-            c.withheld_reason, k.cap_reason, a.capacity_reason) as withheld
+            c.withheld_reason, k.cap_reason, a.capacity_reason,
+            case when c.channel = 'visit' and c.withheld_reason is null then v.visit_reason end) as withheld,
+        -- field visits: the agent, the place in the agent's day and the visiting hours
+        v.agent_id as visit_agent_id,
+        v.route_order,
+        v.visit_after_utc,
+        v.visit_before_utc,
+        v.display_zone as visit_zone
     from candidates c
     left join {{ ref('int_contact__placements') }} p
         on p.loan_id = c.loan_id and p.recalled_on is null
@@ -50,6 +60,8 @@ decided as (
     left join {{ ref('int_contact__call_assignment') }} a
         on a.loan_id = k.call_lead_loan_id and c.channel = 'call'
             and c.withheld_reason is null and k.cap_reason is null
+    left join {{ ref('int_contact__visit_assignment') }} v
+        on v.loan_id = c.loan_id and c.channel = 'visit'
 
 )
 
@@ -63,14 +75,15 @@ select
     template,
     language,
     destination,
-    scheduled_after,
-    scheduled_before,
-    display_zone,
+    coalesce(scheduled_after, visit_after_utc) as scheduled_after,
+    coalesce(scheduled_before, visit_before_utc) as scheduled_before,
+    coalesce(display_zone, case when channel = 'visit' and withheld is null then visit_zone end) as display_zone,
     case when withheld is null then 'scheduled' else 'withheld' end as status,
     coalesce(withheld, due_reason) as reason,
     due_reason,
-    case when withheld is null then agent_id end as agent_id,
-    case when withheld is null then call_rank end as priority,
+    case when withheld is null then coalesce(agent_id, visit_agent_id) end as agent_id,
+    -- a call's rank in the agent's list; a visit's place in the agent's route (1 = first)
+    case when withheld is null then coalesce(call_rank, route_order) end as priority,
     case when withheld is null then max_attempts end as max_attempts,
     variant,
     stage,

@@ -9,6 +9,9 @@
     - referred: the loan was placed with an agency or referred to legal tonight (int_contact__placements);
       placed: it was placed on an earlier night and not recalled. The lender sends nothing of its own.
     - promise_pending: an open promise to pay defers contact until the day after its date.
+    - visit_scheduled: a field visit is scheduled for D+1 (the reason names the agent, the route
+      order and the other contacts); visit_pending_notice: a visit is due but its notice went out
+      too recently or goes out tonight (the visit follows days_before days after it).
     - contact_scheduled: at least one contact (sms, email, call, letter) is scheduled for D+1;
       the reason lists them.
     - unreachable: nothing scheduled, and a due contact was withheld for want of a usable phone,
@@ -51,6 +54,14 @@ per_loan as (
         sum(case when status = 'scheduled' and channel in ('legal_referral', 'agency_placement') then 1 else 0 end)
             as referrals,
         sum(case when status = 'withheld' then 1 else 0 end) as contacts_withheld,
+        sum(case when status = 'scheduled' and channel = 'visit' then 1 else 0 end) as visits_scheduled,
+        sum(case when status = 'withheld' and channel = 'visit' and reason like 'notice:%' then 1 else 0 end)
+            as visits_pending_notice,
+        max(case when channel = 'visit' and status = 'scheduled'
+            then 'field visit by agent ' || agent_id || ' (route order ' || cast(priority as {{ str }}) || ')' end)
+            as visit_plan,
+        max(case when channel = 'visit' and status = 'withheld' and reason like 'notice:%'
+            then 'field visit waiting for its notice: ' || reason end) as visit_wait,
         sum(case when status = 'withheld' and reason like 'unreachable:%' then 1 else 0 end) as withheld_unreachable,
         {{ dbt.listagg(
             "case when status = 'scheduled' then channel || ' ' || template"
@@ -118,6 +129,10 @@ decided as (
         coalesce(p.contacts_scheduled, 0) as contacts_scheduled,
         coalesce(p.referrals, 0) as referrals,
         coalesce(p.contacts_withheld, 0) as contacts_withheld,
+        coalesce(p.visits_scheduled, 0) as visits_scheduled,
+        coalesce(p.visits_pending_notice, 0) as visits_pending_notice,
+        p.visit_plan,
+        p.visit_wait,
         coalesce(p.withheld_unreachable, 0) as withheld_unreachable,
         p.scheduled_list,
         p.withheld_list,
@@ -155,6 +170,8 @@ outcomes as (
             when placed_on = {{ as_of_date() }} then 'referred'
             when placed_on is not null then 'placed'
             when promise_status = 'open' then 'promise_pending'
+            when visits_scheduled > 0 then 'visit_scheduled'
+            when visits_pending_notice > 0 then 'visit_pending_notice'
             when contacts_scheduled > 0 then 'contact_scheduled'
             when withheld_unreachable > 0 or no_contact_point then 'unreachable'
             when contacts_withheld > 0 then 'suppressed'
@@ -184,6 +201,10 @@ select
         when promise_status = 'open' then 'promise to pay '
             || coalesce(cast(promise_amount as {{ str }}) || ' ', '') || 'by '
             || cast(promise_date as {{ str }}) || ': contact resumes the day after'
+        when visits_scheduled > 0 or visits_pending_notice > 0 then coalesce(visit_plan, visit_wait)
+            || ' on ' || cast(cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date) as {{ str }})
+            || coalesce('; scheduled: ' || scheduled_list, '')
+            || coalesce('; withheld: ' || withheld_list, '')
         when contacts_scheduled > 0 then 'scheduled for '
             || cast(cast({{ dbt.dateadd('day', 1, as_of_date()) }} as date) as {{ str }}) || ': ' || scheduled_list
             || coalesce('; withheld: ' || withheld_list, '')

@@ -6,7 +6,9 @@
     (a missed or withheld step is caught up only until the next step is reached). fallback_channel:
     the channel a message goes by when the customer has no usable address for its own (policy
     channel_fallback, only where the template has a text for it). risk_bands: ';low;medium;' when the
-    action is only for loans scored in those bands (marts.collection_scores), null for every loan. -#}
+    action is only for loans scored in those bands (marts.collection_scores), null for every loan.
+    no_right_party_days: a visit is due only when no call reached the debtor in that many days (0
+    for every other action). -#}
 {%- set cp = var('contact_policy') -%}
 {%- set rows = [] -%}
 {%- for a in cp['actions'] -%}
@@ -39,6 +41,7 @@ select
     {{ "'" ~ r['countries'] ~ "'" if r['countries'] else 'null' }} as countries,
     {{ "'" ~ r['bands'] ~ "'" if r['bands'] else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as risk_bands,
     {{ "'" ~ r['a']['fallback'] ~ "'" if r['a'].get('fallback') else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as fallback_channel,
+    cast({{ r['a'].get('no_right_party_days', 0) }} as {{ dbt.type_int() }}) as no_right_party_days,
     '{{ r['key'] }}' as trigger_key
 {{ 'union all' if not loop.last }}
 {%- else %}
@@ -50,6 +53,7 @@ select
     cast(null as {{ dbt.type_int() }}) as every_days, cast(null as decimal(18, 2)) as min_amount,
     cast(null as {{ dbt.type_string() }}) as countries, cast(null as {{ dbt.type_string() }}) as risk_bands,
     cast(null as {{ dbt.type_string() }}) as fallback_channel,
+    cast(null as {{ dbt.type_int() }}) as no_right_party_days,
     cast(null as {{ dbt.type_string() }}) as trigger_key
 where 1 = 0
 {% endfor %}

@@ -1,6 +1,7 @@
 {#- Agents for D+1's call entries, set-based and deterministic.
 
-    Agents: active on D's snapshot with a daily capacity (accounts per day); an agent can take a
+    Agents: active on D's snapshot with a daily capacity (accounts per day), not of the field team
+    (contact.visits.team: they visit, int_contact__visit_assignment); an agent can take a
     call in a language listed in `languages` (exact tag, or the same primary language: zh-CN ~ zh).
     1. Continuity: the agent who last spoke to the person (right-party call) keeps the person when
        they speak the call's language, up to their capacity, highest priority first.
@@ -43,6 +44,8 @@ agents as (
         and not is_quarantined
         and active
         and daily_capacity > 0
+        -- the field team visits (int_contact__visit_assignment); it takes no calls
+        and coalesce(lower(trim(team)), '') <> lower('{{ cp['visits']['team'] }}')
 
 ),
 

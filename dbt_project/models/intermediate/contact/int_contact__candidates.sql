@@ -7,7 +7,8 @@
     period) adds a call where none is due and sends its own SMS template. A message for a customer
     without a usable phone (SMS) or e-mail goes by the other channel when the policy's
     channel_fallback allows and the template has a text for it (planned_channel keeps the plan).
-    At most one call per loan and one message per channel and template. An action limited to risk
+    At most one call per loan and one message per channel and template. Field visits and their
+    notices come from int_contact__visit_due (a visit needs a complete address). An action limited to risk
     bands (policy `risk_bands`) is due only for loans whose collection score of D is in one of them.
 
     Withheld, first reason that applies: data (a loan the validate step found orphaned or
@@ -67,6 +68,8 @@ due as (
         and l.overdue_amount >= a.min_amount
         and (a.countries is null or a.countries like '%;' || coalesce(l.country, '') || ';%')
         and (a.risk_bands is null or a.risk_bands like '%;' || coalesce(l.risk_band, '') || ';%')
+        -- visits and their notices: int_contact__visit_due decides (below)
+        and a.channel <> 'visit'
     where (
             a.kind = 'step'
             -- a loan first seen already in arrears starts at its current DPD: no earlier step replayed
@@ -103,6 +106,39 @@ due as (
     from loans l
     where l.is_escalated
 
+    union all
+
+    -- a field visit due (int_contact__visit_due: its conditions, the person's visit window); the
+    -- visiting hours, notice, one visit per person and the field agents come after
+    -- (int_contact__visit_assignment)
+    select
+        v.loan_id,
+        'visit' as channel,
+        v.template as action_template,
+        cast(null as {{ str }}) as fallback_channel,
+        'recurring' as kind,
+        v.trigger_dpd,
+        v.trigger_key,
+        v.action_order
+    from {{ ref('int_contact__visit_due') }} v
+
+    union all
+
+    -- the notice of a visit, by the first notice channel the customer can be reached by
+    select
+        v.loan_id,
+        v.notice_channel as channel,
+        '{{ cp['visits']['notice']['template'] }}' as action_template,
+        cast(null as {{ str }}) as fallback_channel,
+        'notice' as kind,
+        v.trigger_dpd,
+        'visit:notice' as trigger_key,
+        -2 as action_order
+    from {{ ref('int_contact__visit_due') }} v
+    where v.notice_state = 'needed'
+        and v.notice_channel is not null
+        and not v.recently_visited
+
 ),
 
 {%- set esc_fallback = promise['escalation_sms_fallback'] %}
@@ -119,11 +155,11 @@ templated as (
         d.trigger_key,
         d.action_order,
         case
-            when d.channel = 'sms' and l.is_escalated then '{{ promise['escalation_sms_template'] }}'
+            when d.channel = 'sms' and l.is_escalated and d.kind <> 'notice' then '{{ promise['escalation_sms_template'] }}'
             else d.action_template
         end as template,
         case
-            when d.channel = 'sms' and l.is_escalated then {{ "'" ~ esc_fallback ~ "'" if esc_fallback else 'cast(null as ' ~ str ~ ')' }}
+            when d.channel = 'sms' and l.is_escalated and d.kind <> 'notice' then {{ "'" ~ esc_fallback ~ "'" if esc_fallback else 'cast(null as ' ~ str ~ ')' }}
             else d.fallback_channel
         end as fallback_channel,
         l.is_escalated,
@@ -204,6 +240,9 @@ select
         * case when l.is_escalated then {{ promise['escalation_priority_factor'] }} else 1 end
         as decimal(38, 2)) as priority_score,
     case
+        when a.kind = 'notice' then 'notice of a field visit (DPD ' || cast(l.dpd as {{ str }})
+            || ', from DPD ' || cast(a.trigger_dpd as {{ str }}) || ' of ' || l.stage || ')'
+        when a.channel = 'visit' then l.stage || ' field visit from DPD ' || cast(a.trigger_dpd as {{ str }})
         when a.kind = 'escalation' then 'broken promise of ' || cast(l.promise_date as {{ str }}) || ': call'
         when a.kind = 'recurring' then l.stage || ' ' || a.channel || ' queue from DPD '
             || cast(a.trigger_dpd as {{ str }})
@@ -227,7 +266,7 @@ select
             then 'unreachable:no_phone' || coalesce(' (' || l.phone_problem || ')', '')
         when a.channel = 'email' and l.email is null
             then 'unreachable:no_email' || coalesce(' (' || l.email_problem || ')', '')
-        when a.channel = 'letter' and not l.has_address then 'unreachable:no_address'
+        when a.channel in ('letter', 'visit') and not l.has_address then 'unreachable:no_address'
         when a.channel in ('sms', 'email', 'call') and l.window_problem is not null then l.window_problem
         when a.channel = 'sms' and (l.overdue_amount > cast('{{ cp['sms_max_amount'] }}' as decimal(18, 2))
                 or l.dpd > {{ cp['sms_max_dpd'] }})

@@ -24,10 +24,7 @@ with eligible as (
     where withheld_reason is null
         and channel in ('sms', 'email', 'call')
         -- a placed loan gets nothing from the lender: it takes no place under the caps
-        and not exists (
-            select 1 from {{ ref('int_contact__placements') }} p
-            where p.loan_id = c.loan_id and p.recalled_on is null
-        )
+        and not {{ contact_is_placed('c.loan_id') }}
 
 ),
 

@@ -20,45 +20,7 @@
 {%- set window = cp['window'] -%}
 {%- set pause_days = cp['limits']['pause_days_after_conversation'] -%}
 {%- set tomorrow = dt.datetime.strptime(as_of_date_string(), '%Y-%m-%d') + dt.timedelta(days=1) -%}
-{%- set default_window = [window['start_minute'], window['end_minute']] -%}
-{%- set zone_country = {} -%}
-{%- for cc, zones in pytz.country_timezones.items() -%}
-    {%- for z in zones -%}{%- if z not in zone_country -%}{%- set _ = zone_country.update({z: cc}) -%}{%- endif -%}{%- endfor -%}
-{%- endfor -%}
-
-{#- [start, end) of D+1 in a zone as UTC datetimes, per (zone, window), computed once. Ambiguous
-    local times resolve to the later start and the earlier end (the stricter reading). -#}
-{%- set cache = {} -%}
-{%- set rows = [] -%}
-{%- set groups = [] -%}
-{%- for zone in pytz.all_timezones | sort -%}
-    {%- set _ = groups.append({'key': 'tz:' ~ zone, 'country': zone_country.get(zone), 'zones': [zone]}) -%}
-{%- endfor -%}
-{%- for cc in pytz.country_timezones | sort -%}
-    {%- set _ = groups.append({'key': 'country:' ~ cc, 'country': cc, 'zones': pytz.country_timezones[cc]}) -%}
-{%- endfor -%}
-{%- for cc, regions in cp['timezones_by_region'].items() | sort -%}
-    {%- for region, zones in regions.items() | sort -%}
-        {%- set _ = groups.append({'key': 'region:' ~ cc ~ ':' ~ region, 'country': cc, 'zones': zones}) -%}
-    {%- endfor -%}
-{%- endfor -%}
-{%- for g in (groups if execute else []) -%}  {#- parsing needs no windows -#}
-    {%- set w = window['by_country'].get(g['country'], default_window) -%}
-    {%- set starts = [] -%}{%- set ends = [] -%}
-    {%- for zone in g['zones'] -%}
-        {%- set key = zone ~ '|' ~ w[0] ~ '|' ~ w[1] -%}
-        {%- if key not in cache -%}
-            {%- set tz = pytz.timezone(zone) -%}
-            {%- set _ = cache.update({key: [
-                tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[0]), is_dst=False)).astimezone(pytz.utc),
-                tz.normalize(tz.localize(tomorrow + dt.timedelta(minutes=w[1]), is_dst=True)).astimezone(pytz.utc)]}) -%}
-        {%- endif -%}
-        {%- set _ = starts.append(cache[key][0]) -%}{%- set _ = ends.append(cache[key][1]) -%}
-    {%- endfor -%}
-    {%- set common = (starts | max) < (ends | min) -%}
-    {%- set _ = rows.append({'key': g['key'], 'display': g['zones'][0], 'n': g['zones'] | length,
-                        'start': (starts | max) if common else none, 'end': (ends | min) if common else none}) -%}
-{%- endfor -%}
+{%- set rows = contact_zone_window_rows(window, cp['timezones_by_region'], tomorrow) -%}
 {%- set fmt = "'%Y-%m-%d %H:%M:%S+00:00'" %}
 
 select

@@ -5,6 +5,7 @@
     payment_attribution, rule breaches from contact_rule_breaches.
 
     rpc_rate      = call_rpcs / call_attempts (conversations with the debtor per call attempt)
+    visit_rpc_rate = visit_rpcs / visit_attempts (field work: home visits that met the debtor)
     ptp_rate      = promises_made / right_party_contacts
     ptp_kept_rate = promises_kept / promises_due, over promises whose promise date falls in the
                     period and is D or earlier (typical 60-80%)
@@ -36,6 +37,8 @@ attempts as (
         sum(case when c.channel = 'call' then 1 else 0 end) as call_attempts,
         sum(case when c.is_right_party_contact then 1 else 0 end) as right_party_contacts,
         sum(case when c.channel = 'call' and c.is_right_party_contact then 1 else 0 end) as call_rpcs,
+        sum(case when c.channel = 'visit' then 1 else 0 end) as visit_attempts,
+        sum(case when c.channel = 'visit' and c.is_right_party_contact then 1 else 0 end) as visit_rpcs,
         sum(case when c.is_promise then 1 else 0 end) as promises_made,
         sum(case when c.is_promise then coalesce(c.promise_amount, 0) else 0 end) as promised_amount,
         count(distinct c.loan_id) as accounts_handled
@@ -132,6 +135,8 @@ measured as (
         coalesce(att.call_attempts, 0) as call_attempts,
         coalesce(att.right_party_contacts, 0) as right_party_contacts,
         coalesce(att.call_rpcs, 0) as call_rpcs,
+        coalesce(att.visit_attempts, 0) as visit_attempts,
+        coalesce(att.visit_rpcs, 0) as visit_rpcs,
         coalesce(att.promises_made, 0) as promises_made,
         coalesce(att.promised_amount, 0) as promised_amount,
         coalesce(pr.promises_due, 0) as promises_due,
@@ -170,6 +175,7 @@ rated as (
     select
         *,
         {{ reporting_ratio('call_rpcs', 'call_attempts') }} as rpc_rate,
+        {{ reporting_ratio('visit_rpcs', 'visit_attempts') }} as visit_rpc_rate,
         {{ reporting_ratio('promises_made', 'right_party_contacts') }} as ptp_rate,
         {{ reporting_ratio('promises_kept', 'promises_due') }} as ptp_kept_rate,
         {{ reporting_ratio('attempts_with_breach', 'attempts') }} as breach_rate
@@ -191,6 +197,9 @@ select
     cast(r.right_party_contacts as {{ dbt.type_int() }}) as right_party_contacts,
     cast(r.call_rpcs as {{ dbt.type_int() }}) as call_rpcs,
     r.rpc_rate,
+    cast(r.visit_attempts as {{ dbt.type_int() }}) as visit_attempts,
+    cast(r.visit_rpcs as {{ dbt.type_int() }}) as visit_rpcs,
+    r.visit_rpc_rate,
     cast(r.promises_made as {{ dbt.type_int() }}) as promises_made,
     r.ptp_rate,
     cast(r.promised_amount as {{ type_money() }}) as promised_amount,

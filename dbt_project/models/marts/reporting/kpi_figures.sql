@@ -17,6 +17,10 @@
       first_contact_on_time_rate  loan episodes whose first overdue day is in the month and on or after the
                        warehouse's first night (first_contact_timeliness: before_history left out), with the
                        first-contact deadline passed: on time ÷ (on time + late)
+      visits           field visits made in the month (contact attempts of channel visit: int_reporting_visits)
+      visit_rpc_rate   visits that met the debtor ÷ visits made in the month
+      visit_collected_amount (money)  net payments of the visited loans within strategy_outcome_days (14)
+                       days of each visit made in the month (a loan visited twice counts each visit's window)
     target / target_gap: the policy's reporting.targets (var reporting_targets, passed by the pipeline;
     no default here) and value − target. -#}
 {{
@@ -38,6 +42,12 @@ with periods as (
 
 ),
 
+visits as (
+
+    select * from {{ ref('int_reporting_visits') }}
+
+),
+
 recovery as (
 
     select * from {{ ref('recovery_rates') }}
@@ -54,6 +64,18 @@ money_and_counts as (
     union all
     select period_start, currency, 'payments', 'count', null, null, cast(payments as {{ number }})
     from recovery where dimension = 'portfolio'
+    union all
+    -- field work: visits made in the month and what the visited loans paid within the outcome window
+    select p.period_start, v.currency, 'visits', 'count', null, null, cast(count(*) as {{ number }})
+    from visits v
+    inner join periods p on v.contact_date >= p.period_start and v.contact_date <= p.period_end
+    group by p.period_start, v.currency
+    union all
+    select p.period_start, v.currency, 'visit_collected_amount', 'money', null, null,
+           cast(sum(v.collected_within_days) as {{ number }})
+    from visits v
+    inner join periods p on v.contact_date >= p.period_start and v.contact_date <= p.period_end
+    group by p.period_start, v.currency
 
 ),
 
@@ -75,6 +97,12 @@ ratios as (
     from {{ ref('agent_performance') }}
     where period_type = 'month'
     group by period_start, currency
+    union all
+    select p.period_start, v.currency, 'visit_rpc_rate',
+           sum(case when v.is_right_party_contact then 1 else 0 end), count(*)
+    from visits v
+    inner join periods p on v.contact_date >= p.period_start and v.contact_date <= p.period_end
+    group by p.period_start, v.currency
     union all
     select p.period_start, t.currency, 'first_contact_on_time_rate',
            sum(case when t.timeliness = 'on_time' then 1 else 0 end), count(*)

@@ -1,0 +1,85 @@
+{#- The allowed [start, end) of local hours on a day, per time-zone key, as UTC datetimes: computed
+    when a model compiles, with the IANA zone database dbt exposes as modules.pytz, so the SQL holds
+    only literals and runs on any engine. Used by int_contact__zone_windows (the contact window) and
+    int_contact__visit_windows (the visiting hours).
+
+    hours: {start_minute, end_minute, by_country: {ISO: [start, end]}}; day: a datetime (midnight).
+    Returns a list of {key, display, n, start, end} for
+        tz:<IANA zone>          the customer's own zone
+        country:<ISO code>      no valid zone: every zone of the country (pytz.country_timezones)
+        region:<ISO>:<region>   no valid zone: the zones policy timezones_by_region lists
+    A key with several candidate zones gets the intersection (only hours allowed in every candidate
+    zone); an empty intersection has start and end none. Ambiguous local times resolve to the later
+    start and the earlier end (the stricter reading). -#}
+{% macro contact_zone_window_rows(hours, timezones_by_region, day) %}
+{%- set pytz = modules.pytz -%}
+{%- set dt = modules.datetime -%}
+{%- set default_window = [hours['start_minute'], hours['end_minute']] -%}
+{%- set zone_country = {} -%}
+{%- for cc, zones in pytz.country_timezones.items() -%}
+    {%- for z in zones -%}{%- if z not in zone_country -%}{%- set _ = zone_country.update({z: cc}) -%}{%- endif -%}{%- endfor -%}
+{%- endfor -%}
+{%- set cache = {} -%}
+{%- set rows = [] -%}
+{%- set groups = [] -%}
+{%- for zone in pytz.all_timezones | sort -%}
+    {%- set _ = groups.append({'key': 'tz:' ~ zone, 'country': zone_country.get(zone), 'zones': [zone]}) -%}
+{%- endfor -%}
+{%- for cc in pytz.country_timezones | sort -%}
+    {%- set _ = groups.append({'key': 'country:' ~ cc, 'country': cc, 'zones': pytz.country_timezones[cc]}) -%}
+{%- endfor -%}
+{%- for cc, regions in timezones_by_region.items() | sort -%}
+    {%- for region, zones in regions.items() | sort -%}
+        {%- set _ = groups.append({'key': 'region:' ~ cc ~ ':' ~ region, 'country': cc, 'zones': zones}) -%}
+    {%- endfor -%}
+{%- endfor -%}
+{%- for g in (groups if execute else []) -%}  {#- parsing needs no windows -#}
+    {%- set w = hours['by_country'].get(g['country'], default_window) -%}
+    {%- set starts = [] -%}{%- set ends = [] -%}
+    {%- for zone in g['zones'] -%}
+        {%- set key = zone ~ '|' ~ w[0] ~ '|' ~ w[1] -%}
+        {%- if key not in cache -%}
+            {%- set tz = pytz.timezone(zone) -%}
+            {%- set _ = cache.update({key: [
+                tz.normalize(tz.localize(day + dt.timedelta(minutes=w[0]), is_dst=False)).astimezone(pytz.utc),
+                tz.normalize(tz.localize(day + dt.timedelta(minutes=w[1]), is_dst=True)).astimezone(pytz.utc)]}) -%}
+        {%- endif -%}
+        {%- set _ = starts.append(cache[key][0]) -%}{%- set _ = ends.append(cache[key][1]) -%}
+    {%- endfor -%}
+    {%- set common = (starts | max) < (ends | min) -%}
+    {%- set _ = rows.append({'key': g['key'], 'display': g['zones'][0], 'n': g['zones'] | length,
+                        'start': (starts | max) if common else none, 'end': (ends | min) if common else none}) -%}
+{%- endfor -%}
+{{ return(rows) }}
+{% endmacro %}
+
+{#- The mailing date of the letters of night `night` (a date): contact.letters.mailing_lag_days
+    business days after it on the contact calendar (Monday-Friday minus holidays, plus workdays); a
+    lag of 0: the night itself, or the next business day when it is none. The same rule as
+    pipelines.contact.policy.ContactPolicy.mailing_date. -#}
+{% macro contact_mailing_date(night, lag, calendar) %}
+{%- set dt = modules.datetime -%}
+{%- set day = namespace(d=night, steps=lag) -%}
+{%- if not (day.d.isoformat() in calendar['workdays'] or (day.d.weekday() < 5 and day.d.isoformat() not in calendar['holidays'])) -%}
+    {%- set day.steps = [lag, 1] | max -%}
+{%- endif -%}
+{%- for _ in range(day.steps) -%}
+    {%- set day.d = day.d + dt.timedelta(days=1) -%}
+    {%- for _ in range(366) -%}
+        {%- if not (day.d.isoformat() in calendar['workdays'] or (day.d.weekday() < 5 and day.d.isoformat() not in calendar['holidays'])) -%}
+            {%- set day.d = day.d + dt.timedelta(days=1) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endfor -%}
+{{ return(day.d) }}
+{% endmacro %}
+
+{#- True while the loan (expression) is placed with an agency or lawyer and not recalled
+    (int_contact__placements): the lender sends nothing of its own, and the loan takes no place under
+    the daily caps or in a field agent's day. -#}
+{% macro contact_is_placed(loan_id) -%}
+exists (
+            select 1 from {{ ref('int_contact__placements') }} p
+            where p.loan_id = {{ loan_id }} and p.recalled_on is null
+        )
+{%- endmacro %}
