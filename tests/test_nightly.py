@@ -127,7 +127,7 @@ def test_demo_with_faults_tours_a_blocked_night_and_the_repairs(paths, capsys):
 
 @pytest.mark.parametrize("zone, expected", [(None, date(2026, 11, 27)), ("America/New_York", date(2026, 11, 26))])
 def test_business_date_is_the_as_of_param_or_the_logical_date_in_the_lenders_zone(monkeypatch, tmp_path, zone,
-                                                                                    expected):
+                                                                                   expected):
     """The run at 02:00 Shanghai time on 28 Nov has its data interval start at 2026-11-26T18:00Z:
     27 Nov in Shanghai, still 26 Nov in New York. An explicit as_of always wins; no date is refused.
     The lender's zone is the policy's reporting.lender_timezone (ARREARS_POLICY)."""
