@@ -104,7 +104,7 @@ def arrears_nightly():
     def prepare() -> dict:
         """Resolve the business date and the policy once, for every later task."""
         context = get_current_context()
-        as_of = nightly.business_date(context["params"].get("as_of"), context.get("data_interval_start"))
+        as_of = nightly.business_date(context["params"].get("as_of"), context.get("logical_date"))
         load_policy(PATHS.policy)  # an invalid policy stops the night here, before any write
         return {"as_of": as_of.isoformat(), "run_id": context["run_id"]}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from data_quality import validate_step as _validate_step
@@ -27,14 +27,22 @@ from pipelines.pull import pull
 from pipelines.settings import Paths, lender_timezone
 from pipelines.warehouse import reader
 
-def business_date(as_of_param: str | None, data_interval_start: datetime | None) -> date:
-    """The run's business date: the explicit `as_of` if given, else the start of the scheduled
-    run's data interval in the lender's time zone (the night after the business day closed)."""
+
+def business_date(as_of_param: str | None, logical_date: datetime | None) -> date:
+    """The run's business date: the explicit `as_of` if given, else the run's logical date. The timetable's
+    runs (scheduled, backfill) and a date given with the lender's zone have it at 00:00 there: that date. A
+    logical date at exactly 00:00 UTC is a bare date (`airflow dags trigger --logical-date 2026-10-02`): that
+    date as written. Any other instant: its date in the lender's time zone."""
     if as_of_param:
         return date.fromisoformat(str(as_of_param))
-    if data_interval_start is None:
-        raise ValueError("no business date: pass the run's as_of param (YYYY-MM-DD)")
-    return data_interval_start.astimezone(ZoneInfo(lender_timezone())).date()
+    if logical_date is None:
+        raise ValueError("no business date: pass the run's as_of param (YYYY-MM-DD) or a logical date")
+    local = logical_date.astimezone(ZoneInfo(lender_timezone()))
+    in_utc = logical_date.astimezone(timezone.utc)
+    midnight = datetime.min.time()
+    if local.time() != midnight and in_utc.time() == midnight:
+        return in_utc.date()
+    return local.date()
 
 
 def extract_ready(as_of: date, paths: Paths) -> bool:

@@ -18,6 +18,12 @@ export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 # SQLite metadata DB: wait up to a minute for a lock (scheduler, API server and CLI all write it)
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db?timeout=60}"
+# A task's supervisor talks to the API server (start, heartbeat, XCom, state); Airflow gives each call 5 s.
+# On a small loaded machine the API server can take longer (30 s measured while four tasks started on
+# 2 busy cores) and the task then fails before running ("Workload execution failed", ReadTimeout).
+export AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT="${AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT:-60}"
+# one API server worker is enough for one person's UI and the local tasks (Airflow's default is 4 processes)
+export AIRFLOW__API__WORKERS="${AIRFLOW__API__WORKERS:-1}"
 PORT="${AIRFLOW_PORT:-8080}"
 HOST="${AIRFLOW_HOST:-127.0.0.1}"
 export AIRFLOW__API__HOST="$HOST" AIRFLOW__API__PORT="$PORT"

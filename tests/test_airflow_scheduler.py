@@ -1,17 +1,24 @@
-"""`arrears_nightly` under a real Airflow: `scripts/airflow.sh start` (what `make airflow` runs) starts
-`airflow standalone` in a temporary AIRFLOW_HOME on a free loopback port; the tests unpause the DAG,
-trigger nights through the REST API as the generated admin, backfill with the CLI and read the run and
-task states from Airflow's metadata database. One Airflow serves every test of this module and is
-stopped at the end, even when a test fails."""
+"""`arrears_nightly` under a real Airflow scheduler, started by `scripts/airflow.sh start` (what `make airflow`
+runs: `airflow standalone`) in a temporary AIRFLOW_HOME on a free loopback port, on a tiny generated book.
+
+Airflow's metadata database is a throw-away PostgreSQL on loopback (`AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`,
+which the script passes through). With the SQLite default, Airflow 3's scheduler, dag-processor, triggerer,
+API server and task supervisors all wait on SQLite's single write lock: on this 2-core machine under load
+every component stalled for the lock's 60 s busy timeout ("Heartbeat recovered after 64.78 seconds"), REST
+calls timed out and runs stayed `queued` (the 30-minute CI failure of issue 18). docs/airflow.md says so.
+
+One Airflow serves the module (the tests share the `airflow` xdist group; `make test` runs
+`--dist loadgroup`). `nights` unpauses the DAG, triggers two business dates and two dates whose extract is
+missing through the REST API, creates a three-date backfill with the CLI while the scheduler runs, and waits
+for them all; the tests then check what each night did. A timeout fails with the scheduler's log tail."""
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
-import sqlite3
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,30 +29,28 @@ import pytest
 from pipelines.cli import main
 from pipelines.settings import Paths
 from tests.conftest import REPO
+from tests.servers import free_port
 
-pytestmark = [
-    pytest.mark.slow, pytest.mark.xdist_group("airflow"),
-    # Known open problem (issue 18 note): in a fresh-clone CI run every DAG run stayed queued for 30 min
-    # under the standalone scheduler, while the same tests passed in a full run before. Run them by hand
-    # (ARREARS_SCHEDULER_TESTS=1) until the cause is found; they must not hold CI for 30 minutes.
-    pytest.mark.skipif(os.environ.get("ARREARS_SCHEDULER_TESTS") != "1",
-                       reason="real-scheduler tests run on demand: ARREARS_SCHEDULER_TESTS=1 (see issue 18)"),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+
 SCRIPT = REPO / "scripts" / "airflow.sh"
-FIRST, DAYS = date(2026, 10, 1), 5          # the generated book: extracts for 1..5 October
-BACKFILL = ["backfill", "create", "--dag-id", "arrears_nightly",
-            "--from-date", str(FIRST + timedelta(days=2)), "--to-date", str(FIRST + timedelta(days=4))]
-NIGHT_WAIT = 1800                             # seconds: a shared 2-core machine can be very slow
+DAG = "arrears_nightly"
+FIRST, DAYS, LOANS = date(2026, 10, 1), 5, 30     # a tiny book: extracts for 1..5 October
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _day(offset: int) -> str:
+    return str(FIRST + timedelta(days=offset))
+
+
+MANUAL = {"night_1": _day(0), "night_2": _day(1)}
+MISSING_NEWER, MISSING_OLDER = _day(DAYS + 3), _day(-1)   # never delivered: after / before the newest extract
+BACKFILL = [_day(2), _day(3), _day(4)]
+START_TIMEOUT = 420     # seconds for `airflow standalone` to be healthy (measured 102-173 s at load 3-19)
+NIGHTS_TIMEOUT = 2400   # five nights through the one-slot warehouse pool: ~8 min a night at load 25 here
 
 
 class Airflow:
-    def __init__(self, home: Path, port: int, paths: Paths):
+    def __init__(self, home: Path, port: int, paths: Paths, database_url: str):
         self.home, self.port, self.paths = home, port, paths
         self.env = os.environ | {
             "ARREARS_AIRFLOW_HOME": str(home),
@@ -54,7 +59,9 @@ class Airflow:
             "ARREARS_WAREHOUSE": str(paths.warehouse),
             "ARREARS_OUT": str(paths.out),
             "PYTHONPATH": str(REPO),
-            # fewer idle processes and re-parses on a small machine; the DAG is parsed once at start
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
+            "AIRFLOW_START_TIMEOUT": str(START_TIMEOUT),
+            # a small machine: few executor slots, the DAG parsed once at start
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "600",
@@ -62,16 +69,16 @@ class Airflow:
         }
         self.token = None
 
-    def cli(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         return subprocess.run([str(SCRIPT), *args], env=self.env, capture_output=True, text=True, timeout=timeout)
 
-    def api(self, method: str, path: str, body: dict | None = None) -> dict:
+    def api(self, method: str, path: str, body: dict | None = None):
         if self.token is None:
             password = json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
             self.token = self._call("POST", "/auth/token", {"username": "admin", "password": password})["access_token"]
         return self._call(method, path, body, {"Authorization": f"Bearer {self.token}"})
 
-    def _call(self, method, path, body, headers=None) -> dict:
+    def _call(self, method, path, body, headers=None):
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}",
                                          json.dumps(body).encode() if body is not None else None,
                                          {"Content-Type": "application/json", **(headers or {})}, method=method)
@@ -79,144 +86,169 @@ class Airflow:
             return json.load(response)
 
     def trigger(self, run_id: str, as_of: str) -> None:
-        self.api("POST", "/api/v2/dags/arrears_nightly/dagRuns",
-                 {"dag_run_id": run_id, "logical_date": None, "conf": {"as_of": as_of}})
+        self.api("POST", f"/api/v2/dags/{DAG}/dagRuns", {"dag_run_id": run_id, "logical_date": None, "conf": {"as_of": as_of}})
 
-    def query(self, sql: str, *params) -> list[tuple]:
-        for _ in range(20):  # the scheduler may hold a write lock for a moment
-            try:
-                with sqlite3.connect(f"file:{self.home / 'airflow.db'}?mode=ro", uri=True, timeout=10) as con:
-                    return con.execute(sql, params).fetchall()
-            except sqlite3.OperationalError:
-                time.sleep(0.5)
-        raise TimeoutError(f"metadata database busy: {sql}")
+    def runs(self) -> dict[str, dict]:
+        return {run["dag_run_id"]: run for run in self.api("GET", f"/api/v2/dags/{DAG}/dagRuns?limit=100")["dag_runs"]}
 
-    def run_states(self) -> dict[str, str]:
-        return dict(self.query("select run_id, state from dag_run where dag_id = 'arrears_nightly'"))
+    def tasks(self, run_id: str) -> dict[str, dict]:
+        return {ti["task_id"]: ti for ti in self.api("GET", f"/api/v2/dags/{DAG}/dagRuns/{run_id}/taskInstances")["task_instances"]}
 
-    def task_state(self, run_id: str, task_id: str) -> tuple[str | None, int]:
-        rows = self.query("select state, try_number from task_instance where run_id = ? and task_id = ?", run_id, task_id)
-        return rows[0] if rows else (None, 0)
+    def task_log(self, run_id: str, task_id: str) -> str:
+        folder = self.home / "logs" / f"dag_id={DAG}" / f"run_id={run_id}" / f"task_id={task_id}"
+        return "".join(path.read_text() for path in sorted(folder.glob("*.log")))
 
-    def wait(self, done, what: str, timeout: float = NIGHT_WAIT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if value := done():
-                return value
-            time.sleep(3)
-        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}: runs {self.run_states()}")
+    def log_tail(self, component: str = "scheduler", lines: int = 40) -> str:
+        log = self.home / "standalone.log"
+        mine = [line for line in log.read_text(errors="replace").splitlines() if line.startswith(component)] if log.exists() else []
+        return f"\n--- last {lines} lines of {component} in {log}:\n" + "\n".join(mine[-lines:])
 
-    def wait_for_runs(self, run_ids: list[str]) -> None:
-        def finished():
-            states = self.run_states()
-            return all(states.get(run_id) in ("success", "failed") for run_id in run_ids) and states
-        states = self.wait(finished, f"runs {run_ids}")
-        failed = [run_id for run_id in run_ids if states[run_id] != "success"]
-        assert not failed, f"failed runs {failed}: {self.failures(failed)}"
-
-    def failures(self, run_ids: list[str]) -> str:
-        rows = self.query(
-            f"select run_id, task_id, state from task_instance where run_id in ({','.join('?' * len(run_ids))}) "
-            "and state = 'failed'", *run_ids)
-        logs = []
-        for run_id, task_id, _ in rows:
-            for log in (self.home / "logs" / "dag_id=arrears_nightly" / f"run_id={run_id}" / f"task_id={task_id}").glob("*.log"):
-                logs.append(f"{run_id}/{task_id}: {log.read_text()[-2000:]}")
-        return "\n".join(logs or [str(rows)]) + "\nstandalone.log: " + (self.home / "standalone.log").read_text()[-3000:]
+    def diagnosis(self) -> str:
+        try:
+            states = {run_id: run["state"] for run_id, run in self.runs().items()}
+            busy = {run_id: {t: ti["state"] for t, ti in self.tasks(run_id).items() if ti["state"]}
+                    for run_id, state in states.items() if state != "success"}
+        except (OSError, urllib.error.URLError) as exc:
+            states, busy = f"API not answering: {exc}", {}
+        return f"runs {states}; tasks of unfinished runs {busy}" + self.log_tail() + self.log_tail("api-server", 15)
 
     def stop(self) -> None:
         self.cli("stop", timeout=120)
         pidfile = self.home / "standalone.pid"
-        if pidfile.exists():  # the script could not stop it: end its session by id
+        if pidfile.exists():  # the script could not stop it: end its session (the group it started) by id
             sid = pidfile.read_text().strip()
             for pid in filter(str.isdigit, os.listdir("/proc")):
                 try:
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    if fields[3] == sid:
+                    if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[3] == sid:
                         os.kill(int(pid), signal.SIGKILL)
                 except (OSError, IndexError):
                     continue
 
 
 @pytest.fixture(scope="module")
-def airflow(tmp_path_factory):
+def airflow(request, tmp_path_factory, postgres):
+    if os.environ.get("PYTEST_XDIST_WORKER") and request.config.getoption("dist") != "loadgroup":
+        pytest.fail("under xdist these tests need --dist loadgroup (make test passes it): "
+                    "otherwise each worker would start its own Airflow")
     root = tmp_path_factory.mktemp("airflow")
     paths = Paths.resolve(landing=root / "landing", warehouse=root / "warehouse" / "arrears.duckdb", out=root / "outbox")
     assert main(["generate", "--out", str(paths.landing), "--start", str(FIRST), "--days", str(DAYS),
-                 "--loans", "300"]) == 0
-    instance = Airflow(root / "airflow_home", _free_port(), paths)
+                 "--loans", str(LOANS)]) == 0
+    database_url = postgres.url(postgres.create_database("airflow"), scheme="postgresql+psycopg2")
+    instance = Airflow(root / "airflow_home", free_port(), paths, database_url)
     started = time.monotonic()
     try:
-        # The backfill is created before the scheduler starts: on the SQLite metadata database,
-        # `backfill create` racing the scheduler's writes can fail with "database is locked".
-        for command in (["db", "migrate"], ["dags", "reserialize"], BACKFILL):
-            done = instance.cli(*command)
-            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-        done = instance.cli("start", timeout=900)
-        assert done.returncode == 0, done.stdout + done.stderr
-        print(f"airflow up in {time.monotonic() - started:.0f}s")
+        done = instance.cli("start", timeout=START_TIMEOUT + 120)
+        assert done.returncode == 0, done.stdout + done.stderr + instance.log_tail()
+        instance.start_output = done.stdout
+        deadline = time.monotonic() + 120
+        while True:  # healthy; the dag-processor has still to parse the DAG file once
+            try:
+                instance.dag_at_start = instance.api("GET", f"/api/v2/dags/{DAG}")
+                break
+            except urllib.error.HTTPError as missing:
+                assert missing.code == 404 and time.monotonic() < deadline, instance.log_tail("dag-processor")
+                time.sleep(2)
+        instance.start_seconds = time.monotonic() - started
+        print(f"airflow up in {instance.start_seconds:.0f}s")
         yield instance
     finally:
         instance.stop()
 
 
-def _day(offset: int) -> str:
-    return str(FIRST + timedelta(days=offset))
+@pytest.fixture(scope="module")
+def nights(airflow):
+    """Unpause; trigger two dates whose extract is missing, then two nights; backfill three dates; wait."""
+    unpaused_at = pendulum.now("UTC")
+    assert airflow.api("PATCH", f"/api/v2/dags/{DAG}", {"is_paused": False})["is_paused"] is False
+    airflow.trigger("missing_newer", MISSING_NEWER)
+    airflow.trigger("missing_older", MISSING_OLDER)
+    started = time.monotonic()
+    airflow.trigger("night_1", MANUAL["night_1"])                     # REST API, the date as `as_of`
+    by_cli = airflow.cli("dags", "trigger", DAG, "--run-id", "night_2", "--logical-date", MANUAL["night_2"])
+    assert by_cli.returncode == 0, by_cli.stdout[-2000:] + by_cli.stderr[-2000:]   # the README's CLI way
+    backfill = airflow.cli("backfill", "create", "--dag-id", DAG, "--from-date", BACKFILL[0], "--to-date", BACKFILL[-1])
+    assert backfill.returncode == 0, backfill.stdout[-2000:] + backfill.stderr[-2000:]
+
+    deadline = started + NIGHTS_TIMEOUT
+    while True:
+        runs = airflow.runs()
+        backfills = [run_id for run_id, run in runs.items() if run["run_type"] == "backfill"]
+        awaited = [*MANUAL, "missing_older", *backfills]
+        if len(backfills) == len(BACKFILL) and all(runs[r]["state"] in ("success", "failed") for r in awaited):
+            break
+        if time.monotonic() > deadline:
+            pytest.fail(f"nights not done after {NIGHTS_TIMEOUT}s: {airflow.diagnosis()}")
+        time.sleep(3)
+    print(f"five nights in {time.monotonic() - started:.0f}s")
+    return {"unpaused_at": unpaused_at, "runs": runs, "backfills": backfills,
+            "newer_tasks": airflow.tasks("missing_newer")}
 
 
-def test_start_prints_the_ui_and_the_admin_password_and_first_unpause_starts_no_past_night(airflow):
-    password_file = airflow.home / "simple_auth_manager_passwords.json.generated"
-    status = airflow.cli("start")  # already running: says where
-    assert status.returncode == 0 and f"http://127.0.0.1:{airflow.port}" in status.stdout
-    assert password_file.exists()
-    dag = airflow.api("GET", "/api/v2/dags/arrears_nightly")
+def _published(airflow, as_of: str) -> str:
+    return json.loads((airflow.paths.out / as_of / "_batch.json").read_text())["as_of"]
+
+
+def test_make_airflow_prints_the_ui_and_the_password_and_a_new_dag_waits_paused(airflow):
+    password = json.loads((airflow.home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+    assert f"UI:       http://127.0.0.1:{airflow.port}" in airflow.start_output
+    assert f"password: {password}" in airflow.start_output
+    again = airflow.cli("start")  # already running: says where
+    assert again.returncode == 0 and f"http://127.0.0.1:{airflow.port}" in again.stdout
+    dag = airflow.dag_at_start
     assert dag["is_paused"], "a new DAG waits to be unpaused"
     assert dag["timetable_summary"] == "nightly 02:00 Asia/Shanghai"
     assert "Asia/Shanghai" in dag["timetable_description"]
-    unpaused_at = pendulum.now("UTC")
-    assert airflow.api("PATCH", "/api/v2/dags/arrears_nightly", {"is_paused": False})["is_paused"] is False
-    time.sleep(15)  # several scheduler loops
-    next_run = pendulum.parse(airflow.api("GET", "/api/v2/dags/arrears_nightly")["next_dagrun_run_after"])
-    assert next_run > unpaused_at, "the first scheduled night is the next 02:00 to come"
-    past = airflow.query("select run_id from dag_run where run_type = 'scheduled' and run_after <= ?",
-                         unpaused_at.format("YYYY-MM-DD HH:mm:ss"))
-    assert past == [], "unpausing started no night already past"
+    pool = airflow.api("GET", "/api/v2/pools/arrears_warehouse")
+    assert pool["slots"] == 1
 
 
-def test_two_nights_run_while_a_missing_extract_waits_and_an_older_one_fails_at_once(airflow):
-    """A night whose extract has not come (newer than any delivered) waits without holding the warehouse;
-    one older than the newest delivered extract fails at once, without retry; manual runs of other
-    dates go ahead."""
-    newer_missing, older_missing = _day(DAYS + 3), _day(-1)
-    airflow.trigger("missing_newer", newer_missing)
-    airflow.trigger("missing_older", older_missing)
-    airflow.trigger("night_1", _day(0))
-    airflow.trigger("night_2", _day(1))
-    airflow.wait_for_runs(["night_1", "night_2"])
-    for offset in (0, 1):
-        batch = json.loads((airflow.paths.out / _day(offset) / "_batch.json").read_text())
-        assert batch["as_of"] == _day(offset)
-    assert airflow.run_states()["missing_older"] == "failed"
-    assert airflow.task_state("missing_older", "wait_for_extract") == ("failed", 1), "failed at once, not retried"
-    assert airflow.task_state("missing_older", "ingest")[0] == "upstream_failed"
-    assert airflow.run_states()["missing_newer"] == "running"
-    assert airflow.task_state("missing_newer", "wait_for_extract")[0] == "up_for_reschedule"
-    logs = airflow.home / "logs" / "dag_id=arrears_nightly"
-    waiting = "".join(p.read_text() for p in (logs / "run_id=missing_newer" / "task_id=wait_for_extract").glob("*.log"))
-    assert f"waiting for {airflow.paths.landing / newer_missing / '_manifest.json'} until " in waiting
-    failed = "".join(p.read_text() for p in (logs / "run_id=missing_older" / "task_id=wait_for_extract").glob("*.log"))
+def test_scheduler_runs_two_triggered_business_dates(airflow, nights):
+    """One date given as `as_of` (REST API), one as the CLI's `--logical-date D`: each night publishes it."""
+    assert pendulum.parse(nights["runs"]["night_2"]["logical_date"]) == pendulum.parse(MANUAL["night_2"], tz="UTC")
+    for run_id, as_of in MANUAL.items():
+        assert nights["runs"][run_id]["state"] == "success", airflow.diagnosis()
+        assert _published(airflow, as_of) == as_of
+
+
+def test_a_missing_extract_does_not_stop_a_manual_run_of_another_date(airflow, nights):
+    """`missing_newer` (no extract yet, none newer delivered) was triggered first and still waits, without
+    holding the warehouse, while the two nights after it succeeded; `missing_older` (a newer extract is
+    there) failed at once, without retry. Each sensor log names the path, the waiting one its deadline."""
+    runs = nights["runs"]
+    assert runs["missing_newer"]["state"] == "running"
+    # between its looks (every 5 minutes) the sensor is up_for_reschedule; it may be caught looking again
+    assert nights["newer_tasks"]["wait_for_extract"]["state"] in ("up_for_reschedule", "scheduled", "queued", "running")
+    assert nights["newer_tasks"].get("ingest", {}).get("state") is None, "nothing of that night touched the warehouse"
+    assert all(runs[run_id]["end_date"] for run_id in MANUAL)
+    waiting = airflow.task_log("missing_newer", "wait_for_extract")
+    assert f"waiting for {airflow.paths.landing / MISSING_NEWER / '_manifest.json'} until " in waiting
+
+    assert runs["missing_older"]["state"] == "failed"
+    older = airflow.tasks("missing_older")
+    assert (older["wait_for_extract"]["state"], older["wait_for_extract"]["try_number"]) == ("failed", 1)
+    assert older["ingest"]["state"] == "upstream_failed"
+    failed = airflow.task_log("missing_older", "wait_for_extract")
+    assert f"{airflow.paths.landing / MISSING_OLDER / '_manifest.json'} is missing" in failed
     assert f"newer extract of {_day(DAYS - 1)} has been delivered" in failed
 
 
-def test_backfill_processes_exactly_the_business_dates_given(airflow):
-    """`airflow backfill create --from-date D1 --to-date D2` runs business dates D1..D2: each run's
-    logical date is its business date, and each publishes that date."""
-    airflow.api("PATCH", "/api/v2/dags/arrears_nightly", {"is_paused": False})  # a paused DAG's backfill waits
-    runs = dict(airflow.query("select run_id, logical_date from dag_run where run_type = 'backfill'"))
-    dates = {run_id: pendulum.parse(logical, tz="UTC").in_timezone("Asia/Shanghai") for run_id, logical in runs.items()}
-    assert all(at.time() == pendulum.time(0, 0) for at in dates.values()), "logical date = business date, 00:00"
-    assert sorted(at.to_date_string() for at in dates.values()) == [_day(2), _day(3), _day(4)]
-    airflow.wait_for_runs(list(runs))
-    for offset in (2, 3, 4):
-        batch = json.loads((airflow.paths.out / _day(offset) / "_batch.json").read_text())
-        assert batch["as_of"] == _day(offset), "the logical date is the business date processed"
+def test_backfill_runs_exactly_the_business_dates_given(airflow, nights):
+    """`airflow backfill create --from-date D1 --to-date D2` runs business dates D1..D2, both included:
+    each run's logical date is its business date (00:00 in the lender's zone) and it publishes that date."""
+    runs = nights["runs"]
+    at = {run_id: pendulum.parse(runs[run_id]["logical_date"]).in_timezone("Asia/Shanghai") for run_id in nights["backfills"]}
+    assert all(moment.time() == pendulum.time(0, 0) for moment in at.values()), at
+    assert sorted(moment.to_date_string() for moment in at.values()) == BACKFILL
+    for run_id, moment in at.items():
+        assert runs[run_id]["state"] == "success", airflow.diagnosis()
+        assert _published(airflow, moment.to_date_string()) == moment.to_date_string()
+
+
+def test_first_unpause_starts_no_night_already_past(airflow, nights):
+    """After minutes of scheduler loops since the unpause, no scheduled run exists, and the next one is
+    the next 02:00 (lender time) to come."""
+    assert not [run_id for run_id, run in nights["runs"].items() if run["run_type"] == "scheduled"]
+    next_run = pendulum.parse(airflow.api("GET", f"/api/v2/dags/{DAG}")["next_dagrun_run_after"])
+    assert next_run > nights["unpaused_at"]
+    assert next_run.in_timezone("Asia/Shanghai").time() == pendulum.time(2, 0)

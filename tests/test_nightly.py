@@ -126,12 +126,13 @@ def test_demo_with_faults_tours_a_blocked_night_and_the_repairs(paths, capsys):
 
 
 @pytest.mark.parametrize("zone, expected", [(None, date(2026, 11, 27)), ("America/New_York", date(2026, 11, 26))])
-def test_business_date_is_the_as_of_param_or_the_interval_start_in_the_lenders_zone(monkeypatch, tmp_path, zone,
-                                                                                    expected):
+def test_business_date_is_the_as_of_param_or_the_logical_date_in_the_lenders_zone(monkeypatch, tmp_path, zone,
+                                                                                   expected):
     """The run at 02:00 Shanghai time on 28 Nov has its data interval start at 2026-11-26T18:00Z:
     27 Nov in Shanghai, still 26 Nov in New York. An explicit as_of always wins; no date is refused.
     The lender's zone is the policy's reporting.lender_timezone (ARREARS_POLICY)."""
     from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
 
     import yaml
 
@@ -150,4 +151,9 @@ def test_business_date_is_the_as_of_param_or_the_interval_start_in_the_lenders_z
     assert business_date("2026-10-01", start) == date(2026, 10, 1)
     with pytest.raises(ValueError, match="as_of"):
         business_date(None, None)
+    # `dags trigger --logical-date 2026-10-02` (a bare date: 00:00 UTC) is that date, in any lender zone;
+    # the timetable's logical date (00:00 in the lender's zone) is the date there
+    assert business_date(None, datetime(2026, 10, 2, tzinfo=timezone.utc)) == date(2026, 10, 2)
+    lender_midnight = datetime(2026, 10, 2, tzinfo=ZoneInfo(zone or "Asia/Shanghai"))
+    assert business_date(None, lender_midnight) == date(2026, 10, 2)
 
