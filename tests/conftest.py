@@ -42,12 +42,12 @@ def postgres():
 # group to a test's id, so `xdist_group` marks are ignored.) Modules run longest first, so the last
 # ones to start are short and the two workers finish together.
 #
-# Seconds per module, measured (pytest --durations, one file at a time, one process) on the shared
-# 2-core machine on 2026-12-03 under load average 5-20: only their order matters. Modules not
-# listed get a guess from their size: UNLISTED_SLOW s per `slow` test, 1 s per other test.
+# Seconds per module: its slowest tests in a full run (pytest --durations) on the shared 2-core machine
+# on 2026-12-03, load average about 6; only their order matters. Modules not listed get a guess from
+# their size: UNLISTED_SLOW s per `slow` test, 1 s per other test.
 MEASURED_SECONDS = {
-    "test_backfill": 611, "test_contact_placements": 330, "test_contact_nightly": 206,
-    "test_crash_safety": 172, "test_contact_identity_nightly": 180,
+    "test_backfill": 611, "test_contact_placements": 232, "test_contact_nightly": 206,
+    "test_crash_safety": 172, "test_contact_identity_nightly": 161,
 }
 UNLISTED_SLOW = 30
 
