@@ -54,13 +54,20 @@ def _book(night: date, recalled_by_extract: bool = False) -> dict[str, list[dict
     return book
 
 
-@pytest.fixture
-def nights(tmp_path):
-    paths = Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse" / "arrears.duckdb",
-                          out=tmp_path / "outbox", policy=tmp_path / "policy.yaml")
+@pytest.fixture(scope="module")
+def night1(tmp_path_factory):
+    """The three nights' extracts, and night 1 run on a new warehouse with the placement policy.
+    Both tests start from it (one night costs minutes on a loaded machine): the three-night test
+    goes on from it, the dbt unit tests only need the relations it builds (they read their given
+    rows, not the warehouse's), so they may run before or after the later nights."""
+    root = tmp_path_factory.mktemp("placements")
+    paths = Paths.resolve(landing=root / "landing", warehouse=root / "warehouse" / "arrears.duckdb",
+                          out=root / "outbox", policy=root / "policy.yaml")
     write_extract(paths.landing, N1, _book(N1))
     write_extract(paths.landing, N2, _book(N2, recalled_by_extract=True))
     write_extract(paths.landing, N3, _book(N3))
+    _policy(paths.policy)
+    run_night(N1, paths)
     return paths
 
 
@@ -81,10 +88,8 @@ def _referrals(paths, night):
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_placements_stop_contact_are_placed_once_and_survive_nights(nights):
-    paths = nights
-    _policy(paths.policy)
-    run_night(N1, paths)
+def test_placements_stop_contact_are_placed_once_and_survive_nights(night1):
+    paths = night1  # night 1 has run on a new warehouse
     first_n1 = _placements(paths, N1)
     first_referrals = (paths.out / str(N1) / "referrals.csv").read_bytes()
     _policy(paths.policy, recalled=["LD"])
@@ -161,16 +166,15 @@ def test_placements_stop_contact_are_placed_once_and_survive_nights(nights):
     assert all(r["n"] == 1 for r in counts)
 
 
-def test_contact_dbt_unit_tests_pass(nights):
+def test_contact_dbt_unit_tests_pass(night1):
     """The given/expect unit tests beside the contact models (first night, repeat, reachability,
     one call per person and per number, the accountability outcomes incl. referred / placed); they
-    need the models' relations, so one night runs first."""
+    need the models' relations, so they run on the warehouse of night 1."""
     from pipelines.policy import load_policy
     from pipelines.transform import dbt_vars, run_dbt
 
-    _policy(nights.policy)
-    run_night(N1, nights)
+    _policy(night1.policy)
     run_dbt(["test", "--select", "test_type:unit,path:models/intermediate/contact", "test_type:unit,overdue_accountability",
              "test_type:unit,contact_recipients",
              "test_type:unit,int_promise_outcomes",
-             "--vars", dbt_vars(N1, **load_policy(nights.policy).dbt_vars())], nights.warehouse)
+             "--vars", dbt_vars(N1, **load_policy(night1.policy).dbt_vars())], night1.warehouse)

@@ -37,8 +37,8 @@ from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_POLICY, Paths
 from tests.conftest import REPO
 from tests.extracts import agent, customer, installment, loan, payment, small_book, write_extract
 
-# One worker should run the whole module (pytest -n 2 --dist loadgroup) so its books are built once;
-# the pytest-xdist installed here ignores xdist_group marks, so each worker builds its own (~10 s).
+# One worker runs the whole module (`make test`: --dist loadscope, see tests/conftest.py), so its
+# books are built once.
 pytestmark = pytest.mark.xdist_group("quality")
 
 PII = ("full_name", "national_id", "phone", "email", "address_line1", "address_line2")
