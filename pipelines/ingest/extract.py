@@ -29,7 +29,8 @@ from pipelines.landing import LANDING_FILES, MANIFEST_NAME, LandingFile
 ROW_NUMBER = "_source_row"  # 1-based data row number (the header is row 0)
 
 
-BATCH_BYTES = 1 << 24   # CSV read in blocks of 16 MiB: memory does not grow with the file
+BATCH_BYTES = 1 << 24            # CSV read in blocks of 16 MiB: memory does not grow with the file
+PARQUET_BATCH_ROWS = 256_000     # Parquet read in batches of this many rows, for the same reason
 
 
 @dataclass
@@ -142,9 +143,8 @@ def _read_parquet(path: Path, where: str) -> Iterator[pa.RecordBatch]:
     text = pa.schema([(n, pa.string()) for n in names])
     yield pa.RecordBatch.from_pydict({n: pa.array([], pa.string()) for n in names})
     try:
-        for batch in parquet.iter_batches(batch_size=256_000):
-            yield pa.Table.from_batches([batch]).cast(text).combine_chunks().to_batches()[0] if batch.num_rows \
-                else pa.RecordBatch.from_pydict({n: pa.array([], pa.string()) for n in names})
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            yield batch.cast(text)
     except (pa.ArrowInvalid, OSError) as exc:
         raise BatchBlocked(f"{where}: unreadable Parquet ({_first_line(exc)})") from None
     except pa.ArrowNotImplementedError as exc:
