@@ -13,8 +13,11 @@
 """
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -25,6 +28,15 @@ from pipelines.landing import LANDING_FILES, LandingFile
 
 TERMINAL_STATUSES = ("closed", "written_off")   # a loan with one of these may leave the extract
 DERIVED = ("loans", "installments", "payments", "contact_attempts", "flags")   # g_<name>: with integrity columns
+# Assets validated in chunks when larger than CHUNK_ROWS: their suites check rows one by one (plus the key's
+# uniqueness, which a partition by key keeps), so memory stays bounded however large the book.
+CHUNKED = ("installments", "payments", "contact_attempts")
+CHUNK_ROWS = 1_000_000
+
+
+def chunk_rows() -> int:
+    """Rows per GX chunk (env ARREARS_VALIDATE_CHUNK_ROWS, default CHUNK_ROWS)."""
+    return max(1, int(os.environ.get("ARREARS_VALIDATE_CHUNK_ROWS") or CHUNK_ROWS))
 
 
 def _q(name: str) -> str:
@@ -62,6 +74,36 @@ class Day:
     restored_installments: pd.DataFrame | None = None
     prior_customers: pd.DataFrame | None = None                      # P's quality.customers
     counts: dict[str, int] = field(default_factory=dict)
+    con: duckdb.DuckDBPyConnection | None = None                     # holds the date's temp tables
+    chunked: dict[str, int] = field(default_factory=dict)            # asset -> rows, read in chunks
+
+    def rows_of(self, asset: str) -> int:
+        return self.chunked[asset] if asset in self.chunked else len(self.frames[asset])
+
+    def chunks(self, asset: str) -> Iterator[pd.DataFrame]:
+        """The asset's rows as frames of about chunk_rows(), each key in one frame, each in row order."""
+        if asset not in self.chunked:
+            yield self.frames[asset]
+            return
+        parts = max(1, math.ceil(self.chunked[asset] / chunk_rows()))
+        key = _q(LANDING_FILES[asset].key[0])
+        for part in range(parts):
+            yield _df(self.con, f"""select * from g_{asset} where _ingest_problem is null
+                                    and hash({key}) % {parts} = {part} order by _source_row""")
+
+    def delivered_rows(self, asset: str, source_rows: list) -> pd.DataFrame:
+        """The asset's loaded rows with these source rows, indexed by `_source_row`."""
+        if asset not in self.chunked:
+            frame = self.frames[asset].set_index("_source_row", drop=False)
+            return frame.loc[[r for r in source_rows if r in frame.index]]
+        wanted = pd.DataFrame({"_source_row": pd.Series(source_rows, dtype="int64")})
+        self.con.register("wanted_rows", wanted)
+        try:
+            frame = _df(self.con, f"""select g.* from g_{asset} g join wanted_rows w using (_source_row)
+                                      where g._ingest_problem is null order by g._source_row""")
+        finally:
+            self.con.unregister("wanted_rows")
+        return frame.set_index("_source_row", drop=False)
 
 
 def _params(sql: str, params: dict | None) -> dict:
@@ -165,9 +207,15 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date, assets: tuple[str, ...]
         union select customer_id from t_restored_customers""")
 
     _derive_integrity_columns(con, as_of, previous)
+    day.con = con
     for spec in LANDING_FILES.values():
         if assets is None or spec.name in assets:
             table = "g_" + spec.name if spec.name in DERIVED else "d_" + spec.name
+            if spec.name in CHUNKED:
+                rows = con.execute(f"select count(*) from {table} where _ingest_problem is null").fetchone()[0]
+                if rows > chunk_rows():
+                    day.chunked[spec.name] = rows
+                    continue
             day.frames[spec.name] = _df(con, f"select * from {table} where _ingest_problem is null order by _source_row")
     # Yesterday's customers and what became of them: present; lost (a loan still needs them:
     # restored); left (all their loans of yesterday had a closing status); unexplained (gone while

@@ -73,7 +73,7 @@ def _lender_timezone(paths: Paths, as_of: date) -> tzinfo:
 
 
 def _context(day: Day, lender_zone: tzinfo) -> suites.Context:
-    loaded = {name: len(f) for name, f in day.frames.items() if name in LANDING_FILES}
+    loaded = {name: day.rows_of(name) for name in LANDING_FILES}
     return suites.Context(day.as_of, day.counts.get("previous_customers", 0), day.counts.get("previous_loans", 0),
                           loaded.get("loans", 0), loaded.get("installments", 0), loaded.get("payments", 0),
                           loaded.get("contact_attempts", 0), lender_zone)
@@ -109,8 +109,7 @@ def _quarantine_rows(day: Day, outcomes: list[Outcome], as_of: date, run_id: str
     for o in outcomes:
         if o.success or o.action != "quarantine" or not o.rows or o.asset not in LANDING_FILES:
             continue
-        frame = day.frames[o.asset].set_index("_source_row", drop=False)
-        rows = frame.loc[[r for r in o.rows if r in frame.index]]
+        rows = day.delivered_rows(o.asset, o.rows)
         rows = rows[rows["_ingest_problem"].isna()]
         if rows.empty:
             continue
@@ -216,7 +215,7 @@ def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True
         day.frames["customers"] = gx_customers
         context = _context(day, _lender_timezone(paths, as_of))
         for asset, build in suites.SUITES.items():
-            validation.run(asset, day.frames[asset], build(context))
+            validation.run_chunks(asset, day.chunks(asset), build(context))
         outcomes = validation.outcomes
         failed_critical = [o for o in outcomes if not o.success and o.severity == "critical"]
         results = _validation_rows(outcomes, as_of, run_id)

@@ -12,13 +12,14 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import great_expectations as gx
 import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import pandas_execution_engine
+from great_expectations.expectations.expectation import _mostly_success
 from great_expectations.data_context.types.resource_identifiers import (
     ExpectationSuiteIdentifier,
     ValidationResultIdentifier,
@@ -62,6 +63,22 @@ class Outcome:
         return f"e.g. {where}" + (f" ({values})" if values else "")
 
 
+def _merge(total: Outcome, chunk: Outcome) -> Outcome:
+    """Two chunks' outcomes of one expectation (success by `mostly` is decided on the totals after)."""
+    total.success = total.success and chunk.success
+    total.element_count += chunk.element_count
+    total.unexpected_count += chunk.unexpected_count
+    total.rows += chunk.rows
+    total.sample += chunk.sample
+    total.exception = total.exception or chunk.exception
+    return total
+
+
+def _row_of(asset: str):
+    index = INDEX_COLUMNS.get(asset, "_source_row")
+    return lambda sample: (sample.get(index) is None, sample.get(index))
+
+
 def _columns(config) -> list[str]:
     kwargs = config.kwargs
     if kwargs.get("column"):
@@ -96,9 +113,52 @@ class Validation:
         self._keys: list[tuple[ValidationResultIdentifier, Any]] = []   # (docs key, masked result)
 
     def run(self, asset: str, frame: pd.DataFrame, expectations: list) -> list[Outcome]:
+        """The asset's suite on one frame (the whole night's rows)."""
+        return self.run_chunks(asset, [frame], expectations)
+
+    def run_chunks(self, asset: str, frames: Iterable[pd.DataFrame], expectations: list) -> list[Outcome]:
+        """The asset's suite on its rows delivered in chunks (frames partitioned by the record key, each
+        in row order): one Outcome per expectation, the same as for the whole frame. Counts add up,
+        `mostly` is decided on the totals, the unexpected rows and the sample are taken in row order;
+        the partition keeps every key in one chunk, so uniqueness per chunk is uniqueness overall."""
         suite = self.context.suites.add(gx.ExpectationSuite(name=f"arrears.{asset}", expectations=expectations))
-        batch = (self.source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("night")
-                 .get_batch(batch_parameters={"dataframe": frame}))
+        definition = self.source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("night")
+        merged: list[Outcome] | None = None
+        first, chunks = None, 0
+        for frame in frames:
+            batch, result, outcomes, considered = self._validate(asset, suite, definition, frame)
+            chunks += 1
+            if merged is None:
+                first, merged, totals = (batch, result), outcomes, considered
+            else:
+                totals = [a + b for a, b in zip(totals, considered)]
+                merged = [_merge(m, o) for m, o in zip(merged, outcomes)]
+        for outcome, considered, item in zip(merged, totals, first[1].results if chunks > 1 else []):
+            mostly = (item.expectation_config.kwargs or {}).get("mostly")
+            if mostly is not None and not outcome.exception:
+                outcome.success = considered == 0 or _mostly_success(considered, outcome.unexpected_count, mostly)
+            outcome.unexpected_percent = (outcome.unexpected_count / considered * 100) if considered else 0.0
+            outcome.sample = sorted(outcome.sample, key=_row_of(asset))[:SAMPLE_SIZE]
+            outcome.rows = sorted(outcome.rows)
+            # the result kept for Data Docs shows the totals
+            item.success = outcome.success
+            item.result.update(element_count=outcome.element_count, unexpected_count=outcome.unexpected_count,
+                               unexpected_percent=outcome.unexpected_percent)
+            if "partial_unexpected_index_list" in item.result:
+                item.result["partial_unexpected_index_list"] = outcome.sample
+        batch, result = first
+        result.success = all(o.success for o in merged)
+        result.meta["run_id"] = self.run_identifier
+        result.meta["validation_time"] = self.run_identifier.run_time
+        self._keys.append((ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+            run_id=self.run_identifier, batch_identifier=batch.id), result))
+        self.outcomes.extend(merged)
+        return merged
+
+    def _validate(self, asset: str, suite, definition, frame: pd.DataFrame):
+        """(batch, masked result, outcomes, rows considered per expectation) of one frame."""
+        batch = definition.get_batch(batch_parameters={"dataframe": frame})
         index = INDEX_COLUMNS.get(asset, "_source_row")
         # the row number and the record's key name every unexpected row (keys are not personal data)
         index_columns = [index, *(LANDING_FILES[asset].key if asset in LANDING_FILES else ())]
@@ -111,12 +171,7 @@ class Validation:
             result = batch.validate(suite, result_format={
                 "result_format": "COMPLETE", "return_unexpected_index_query": False,
                 "partial_unexpected_count": SAMPLE_SIZE})
-        result.meta["run_id"] = self.run_identifier
-        result.meta["validation_time"] = self.run_identifier.run_time
-        self._keys.append((ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
-            run_id=self.run_identifier, batch_identifier=batch.id), result))
-        outcomes = []
+        outcomes, considered = [], []
         for item in result.results:
             config = item.expectation_config
             meta = config.meta or {}
@@ -133,12 +188,14 @@ class Validation:
                 raw["unexpected_index_column_names"] = index_columns
             masked = mask_result(asset, config, raw)
             item.result = masked
+            element_count = int(raw.get("element_count") or len(frame))
+            considered.append(element_count - int(raw.get("missing_count") or 0))
             outcome = Outcome(
                 asset=asset, file=suites.ASSET_FILE[asset], rule=meta.get("rule", config.type),
                 expectation=_expectation_label(config), description=config.description or "",
                 severity=str(getattr(config.severity, "value", config.severity) or "critical"),
                 action=meta.get("action", "report"), fields=list(meta.get("fields") or []),
-                success=bool(item.success), element_count=int(raw.get("element_count") or len(frame)),
+                success=bool(item.success), element_count=element_count,
                 unexpected_count=int(raw.get("unexpected_count") or 0),
                 unexpected_percent=float(raw.get("unexpected_percent") or 0.0),
                 rows=rows,
@@ -146,8 +203,7 @@ class Validation:
             if exception and not outcome.success:
                 outcome.unexpected_count = outcome.unexpected_count or 0
             outcomes.append(outcome)
-        self.outcomes.extend(outcomes)
-        return outcomes
+        return batch, result, outcomes, considered
 
     def build_docs(self, folder: Path) -> Path:
         """Static GX Data Docs of this night (masked results only) under `folder`; returns index.html."""

@@ -47,6 +47,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    from pipelines.rebuild import rebuild
+
+    result = rebuild(_paths(args), args.start)
+    print(json.dumps({"from": result.start.isoformat(), "nights": [d.isoformat() for d in result.dates],
+                      "rows_removed": result.removed_rows, "seconds": result.seconds}, indent=2))
+    return 0
+
+
 def _cmd_pull(args: argparse.Namespace) -> int:
     from pipelines.nightly import pull_step
 
@@ -77,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", required=True, type=date.fromisoformat, help="business date YYYY-MM-DD")
     _add_paths(run, "landing", "warehouse", "out", "policy")
     run.set_defaults(handler=_cmd_run)
+
+    rebuild = commands.add_parser("rebuild", help="recompute every night from DATE on from the extracts already "
+                                                  "landed (same marts and files as the nightly runs)")
+    rebuild.add_argument("--from", dest="start", required=True, type=date.fromisoformat,
+                         help="first business date to rebuild YYYY-MM-DD")
+    _add_paths(rebuild, "landing", "warehouse", "out", "policy")
+    rebuild.set_defaults(handler=_cmd_rebuild)
 
     pull = commands.add_parser("pull", help="fetch the night's extract from the lender's database or SFTP server "
                                             "into the landing folder (_manifest.json last)")

@@ -29,17 +29,23 @@ from pipelines.landing import LANDING_FILES, MANIFEST_NAME, LandingFile
 ROW_NUMBER = "_source_row"  # 1-based data row number (the header is row 0)
 
 
+BATCH_BYTES = 1 << 24            # CSV read in blocks of 16 MiB: memory does not grow with the file
+PARQUET_BATCH_ROWS = 256_000     # Parquet read in batches of this many rows, for the same reason
+
+
 @dataclass
 class ExtractFile:
     spec: LandingFile
     path: Path
     sha256: str
     encoding: str
-    table: pa.Table  # all columns as strings, plus _source_row
+    source: str              # DuckDB temp table on the caller's connection: every column as text, plus _source_row
+    columns: list[str]       # the file's columns, in file order
+    rows: int
 
     @property
     def extra_columns(self) -> list[str]:
-        return [c for c in self.table.column_names if c not in self.spec.columns and c != ROW_NUMBER]
+        return [c for c in self.columns if c not in self.spec.columns]
 
 
 def _sha256(path: Path) -> str:
@@ -79,7 +85,7 @@ def _looks_utf8(path: Path) -> bool:
     return non_ascii
 
 
-def _read_csv(path: Path, encoding: str, where: str) -> pa.Table:
+def _read_csv(path: Path, encoding: str, where: str) -> Iterator[pa.RecordBatch]:
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
@@ -89,7 +95,7 @@ def _read_csv(path: Path, encoding: str, where: str) -> pa.Table:
     if codec not in ("utf-8", "utf-8-sig") and _looks_utf8(path):
         raise BatchBlocked(f"{where}: manifest declares {encoding} but the file is UTF-8 text "
                            f"(declare the file's encoding in {MANIFEST_NAME})")
-    read = pacsv.ReadOptions(encoding=encoding, block_size=1 << 24)
+    read = pacsv.ReadOptions(encoding=encoding, block_size=BATCH_BYTES)
     parse = pacsv.ParseOptions(newlines_in_values=True)
     # Every column as text: typing (and quarantine of bad values) is the load's job.
     with path.open("rb") as fh:
@@ -107,7 +113,10 @@ def _read_csv(path: Path, encoding: str, where: str) -> pa.Table:
         column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
     )
     try:
-        return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        yield pa.RecordBatch.from_pydict({n: pa.array([], pa.string()) for n in reader.schema.names})
+        for batch in reader:
+            yield batch
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         message = str(exc)
         if "UTF8" in message or "utf-8" in message.lower() or isinstance(exc, UnicodeDecodeError):
@@ -122,39 +131,43 @@ def _first_line(text: str) -> str:
     return next((line for line in str(text).splitlines() if line.strip()), "")[:300]
 
 
-def _read_parquet(path: Path, where: str) -> pa.Table:
+def _read_parquet(path: Path, where: str) -> Iterator[pa.RecordBatch]:
     try:
-        table = pq.read_table(path)
+        parquet = pq.ParquetFile(path)
+        names = parquet.schema_arrow.names
     except (pa.ArrowInvalid, OSError) as exc:
         raise BatchBlocked(f"{where}: unreadable Parquet ({_first_line(exc)})") from None
-    names = table.column_names
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated or ROW_NUMBER in names:
         raise BatchBlocked(f"{where}: column(s) named twice or reserved: {', '.join(repeated or [ROW_NUMBER])}")
+    text = pa.schema([(n, pa.string()) for n in names])
+    yield pa.RecordBatch.from_pydict({n: pa.array([], pa.string()) for n in names})
     try:
-        return table.cast(pa.schema([(n, pa.string()) for n in names]))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            yield batch.cast(text)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BatchBlocked(f"{where}: unreadable Parquet ({_first_line(exc)})") from None
+    except pa.ArrowNotImplementedError as exc:
         raise BatchBlocked(f"{where}: Parquet column types cannot be read as text ({_first_line(exc)})") from None
 
 
-def _check_control_totals(table: pa.Table, declared: dict, where: str) -> None:
+def _check_control_totals(con: duckdb.DuckDBPyConnection, source: str, columns: list[str], num_rows: int,
+                          declared: dict, where: str) -> None:
     rows = declared.get("rows")
     if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
         raise BatchBlocked(f"{where}: {MANIFEST_NAME} rows is not a row count: {rows!r}")
-    if rows is not None and rows != table.num_rows:
-        raise BatchBlocked(f"{where}: {table.num_rows} rows but {MANIFEST_NAME} declares {rows}")
+    if rows is not None and rows != num_rows:
+        raise BatchBlocked(f"{where}: {num_rows} rows but {MANIFEST_NAME} declares {rows}")
     sums = declared.get("sums") or {}
     if not isinstance(sums, dict):
         raise BatchBlocked(f"{where}: {MANIFEST_NAME} sums must map columns to totals, got {type(sums).__name__}")
     if not sums:
         return
-    con = duckdb.connect()
-    con.register("t", table)
     for column, expected in sums.items():
-        if column not in table.column_names:
+        if column not in columns:
             raise BatchBlocked(f"{where}: {MANIFEST_NAME} sums column {column!r}, which the file lacks")
         actual = con.execute(
-            f'select coalesce(sum(try_cast(nullif(trim("{column}"), \'\') as decimal(38,10))), 0) from t'
+            f'select coalesce(sum(try_cast(nullif(trim("{column}"), \'\') as decimal(38,10))), 0) from {source}'
         ).fetchone()[0]
         try:
             expected_value = Decimal(str(expected))
@@ -163,7 +176,6 @@ def _check_control_totals(table: pa.Table, declared: dict, where: str) -> None:
         if Decimal(actual) != expected_value:
             shown = max(Decimal(actual).normalize(), Decimal(actual).quantize(Decimal("0.01")), key=_digits)
             raise BatchBlocked(f"{where}: sum of {column} is {shown:f} but {MANIFEST_NAME} declares {expected_value}")
-    con.close()
 
 
 def _digits(value: Decimal) -> int:
@@ -230,33 +242,61 @@ def open_extract(landing: Path, as_of: date, manifest: dict | None = None) -> tu
     return folder, manifest
 
 
-def verified_files(landing: Path, as_of: date, manifest: dict | None = None) -> Iterator[ExtractFile]:
-    """Each landing file of `as_of`, proven against the manifest (the folder's, or `manifest` when the
-    caller holds one it has not written yet), as a text table.
+def _stage(con: duckdb.DuckDBPyConnection, source: str, batches: Iterator[pa.RecordBatch]) -> tuple[list[str], int]:
+    """Stream the file's batches into temp table `source` (text columns plus _source_row, numbered from 1);
+    returns (the file's columns, rows). Only one batch is held in memory at a time."""
+    rows, columns = 0, None
+    for batch in batches:
+        if columns is None:
+            columns = batch.schema.names
+            ddl = ", ".join(f'"{c.replace(chr(34), chr(34) * 2)}" varchar' for c in columns)
+            con.execute(f"create or replace temp table {source} ({ddl}{', ' if ddl else ''}{ROW_NUMBER} bigint)")
+        if not batch.num_rows:
+            continue
+        numbered = batch.append_column(ROW_NUMBER, pa.array(range(rows + 1, rows + batch.num_rows + 1), pa.int64()))
+        con.register("arrow_batch", numbered)
+        con.execute(f"insert into {source} by name select * from arrow_batch")
+        con.unregister("arrow_batch")
+        rows += batch.num_rows
+    return columns or [], rows
 
-    Yields one file at a time so a caller can stage it and let it go (a large book's
-    installments do not fit in memory many times over); the caller must not write to the
+
+def verified_files(landing: Path, as_of: date, manifest: dict | None = None,
+                   con: duckdb.DuckDBPyConnection | None = None) -> Iterator[ExtractFile]:
+    """Each landing file of `as_of`, proven against the manifest (the folder's, or `manifest` when the
+    caller holds one it has not written yet), staged as a text temp table `src_<file>` on `con` (an
+    in-memory DuckDB when none is given).
+
+    The file is streamed in blocks into DuckDB (which spills to disk past its memory limit), so no
+    file is ever held whole in Python. Yields one file at a time; the caller must not write to the
     warehouse before the last file has been yielded, since any file may still block the batch.
     """
-    folder, manifest = open_extract(landing, as_of, manifest)
-    declared_files = manifest.get("files") or {}
-    for spec in LANDING_FILES.values():
-        path = _locate(folder, spec)
-        where = str(path)
-        declared = declared_files.get(path.name)
-        if declared is None:
-            raise BatchBlocked(f"{where}: not listed in {MANIFEST_NAME}")
-        sha = _sha256(path)
-        if declared.get("sha256") and declared["sha256"].lower() != sha:
-            raise BatchBlocked(f"{where}: sha256 does not match {MANIFEST_NAME} (file truncated or corrupt)")
-        encoding = (declared.get("encoding") or "utf-8").strip().lower()
-        if path.suffix == ".csv":
-            table = _read_csv(path, "utf-8-sig" if encoding in ("utf-8", "utf8") else encoding, where)
-        else:
-            table = _read_parquet(path, where)
-        missing = [c for c in spec.columns if c not in table.column_names]
-        if missing:
-            raise BatchBlocked(f"{where}: required column(s) missing: {', '.join(missing)}")
-        _check_control_totals(table, declared, where)
-        table = table.append_column(ROW_NUMBER, pa.array(range(1, table.num_rows + 1), type=pa.int64()))
-        yield ExtractFile(spec, path, sha, encoding, table)
+    own = con is None
+    con = duckdb.connect() if own else con
+    try:
+        folder, manifest = open_extract(landing, as_of, manifest)
+        declared_files = manifest.get("files") or {}
+        for spec in LANDING_FILES.values():
+            path = _locate(folder, spec)
+            where = str(path)
+            declared = declared_files.get(path.name)
+            if declared is None:
+                raise BatchBlocked(f"{where}: not listed in {MANIFEST_NAME}")
+            sha = _sha256(path)
+            if declared.get("sha256") and declared["sha256"].lower() != sha:
+                raise BatchBlocked(f"{where}: sha256 does not match {MANIFEST_NAME} (file truncated or corrupt)")
+            encoding = (declared.get("encoding") or "utf-8").strip().lower()
+            if path.suffix == ".csv":
+                batches = _read_csv(path, "utf-8-sig" if encoding in ("utf-8", "utf8") else encoding, where)
+            else:
+                batches = _read_parquet(path, where)
+            source = f"src_{spec.name}"
+            columns, rows = _stage(con, source, batches)
+            missing = [c for c in spec.columns if c not in columns]
+            if missing:
+                raise BatchBlocked(f"{where}: required column(s) missing: {', '.join(missing)}")
+            _check_control_totals(con, source, columns, rows, declared, where)
+            yield ExtractFile(spec, path, sha, encoding, source, columns, rows)
+    finally:
+        if own:
+            con.close()

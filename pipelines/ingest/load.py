@@ -154,13 +154,9 @@ class StagedFile:
     source: str
 
 
-def _stage(con: duckdb.DuckDBPyConnection, extract_file: ExtractFile) -> StagedFile:
-    source = f"src_{extract_file.spec.name}"
-    con.register("arrow_source", extract_file.table)
-    con.execute(f"create or replace temp table {source} as select * from arrow_source")
-    con.unregister("arrow_source")
+def _stage(extract_file: ExtractFile) -> StagedFile:
     return StagedFile(extract_file.spec, extract_file.path, extract_file.sha256, extract_file.encoding,
-                      extract_file.table.num_rows, extract_file.extra_columns, source)
+                      extract_file.rows, extract_file.extra_columns, extract_file.source)
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, staged: StagedFile, as_of: date, run_id: str) -> FileLoad:
@@ -217,7 +213,7 @@ def ingest(landing: Path, warehouse: Path, as_of: date, run_id: str) -> IngestRe
     result = IngestResult(as_of)
     with writer(warehouse) as con:
         # Every file is verified and staged in temp tables (not the warehouse) before the transaction.
-        staged = [_stage(con, extract_file) for extract_file in verified_files(landing, as_of)]
+        staged = [_stage(extract_file) for extract_file in verified_files(landing, as_of, con=con)]
         con.execute("create schema if not exists raw")
         con.execute(LOAD_LOG_DDL)
         con.execute(REJECTED_DDL)

@@ -132,7 +132,7 @@ def pull_sftp(sources: Sources, as_of: date, landing: Path, warehouse: Path) -> 
         if not isinstance(declared, dict):
             raise Refused(f"{where}/{MANIFEST_NAME}: not a JSON object")
         try:
-            files = {f.path.name: f.table.num_rows for f in verified_files(staging.root, as_of, declared)}
+            files = {f.path.name: f.rows for f in verified_files(staging.root, as_of, declared)}
         except BatchBlocked as exc:
             raise Refused(f"{where}: {exc}".replace(str(staging.folder) + "/", "")) from None
     except Refused as exc:
