@@ -163,6 +163,9 @@ MARTS_PERSONAL_ALLOW = {
         "address_line1": "letters, skip_trace.csv", "address_line2": "letters", "postal_code": "letters, skip_trace.csv",
         "phone_as_delivered": "skip_trace.csv: the number on file that cannot be used",
         "email": "skip_trace.csv: the e-mail on file", "alternate_phones": "call_list.csv: the person's other numbers"},
+    # field_visits.csv: where the field agent goes and whom to ask for
+    "field_visits": {c: "field_visits.csv for the field agent's day" for c in (
+        "full_name", "address_line1", "address_line2", "postal_code", "phone")},
     "agent_performance": {"agent_name": "the KPI report's agent league table (employees, not debtors)"},
     # referrals.csv: what the agency or lawyer holding a placed account needs to work it
     **{"placement_handover": {c: "referrals.csv for the account's holder" for c in (
