@@ -247,10 +247,14 @@ class ContactOutbox:
             where as_of_date = ?
             order by agent_id, route_order, loan_id
         """, [self.as_of])
-        for row in rows:
+
+        def local(row: dict) -> dict:
             row["visit_after"] = local_iso(row["visit_after"], row["display_zone"])
             row["visit_before"] = local_iso(row["visit_before"], row["display_zone"])
-        return {"field_visits.csv": _csv(folder / "field_visits.csv", FIELD_VISIT_COLUMNS, rows, raw=("phone",))}
+            return row
+
+        return {"field_visits.csv": _csv(folder / "field_visits.csv", FIELD_VISIT_COLUMNS, map(local, rows),
+                                         raw=("phone",))}
 
 
 def contact_writers(warehouse: Path, as_of: date, policy_path: Path) -> list[FileWriter]:
