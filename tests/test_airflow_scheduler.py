@@ -7,8 +7,7 @@ API server and task supervisors all wait on SQLite's single write lock: on this 
 every component stalled for the lock's 60 s busy timeout ("Heartbeat recovered after 64.78 seconds"), REST
 calls timed out and runs stayed `queued` (the 30-minute CI failure of issue 18). docs/airflow.md says so.
 
-One Airflow serves the module (the tests share the `airflow` xdist group; `make test` runs
-`--dist loadgroup`). `nights` unpauses the DAG, triggers two business dates and two dates whose extract is
+One Airflow serves the module (`make test` runs `--dist loadscope`: a module is one worker's unit). `nights` unpauses the DAG, triggers two business dates and two dates whose extract is
 missing through the REST API, creates a three-date backfill with the CLI while the scheduler runs, and waits
 for them all; the tests then check what each night did. A timeout fails with the scheduler's log tail."""
 from __future__ import annotations
@@ -127,8 +126,8 @@ class Airflow:
 
 @pytest.fixture(scope="module")
 def airflow(request, tmp_path_factory, postgres):
-    if os.environ.get("PYTEST_XDIST_WORKER") and request.config.getoption("dist") != "loadgroup":
-        pytest.fail("under xdist these tests need --dist loadgroup (make test passes it): "
+    if os.environ.get("PYTEST_XDIST_WORKER") and request.config.getoption("dist") not in ("loadscope", "loadfile"):
+        pytest.fail("under xdist these tests need --dist loadscope (make test passes it): "
                     "otherwise each worker would start its own Airflow")
     root = tmp_path_factory.mktemp("airflow")
     paths = Paths.resolve(landing=root / "landing", warehouse=root / "warehouse" / "arrears.duckdb", out=root / "outbox")
