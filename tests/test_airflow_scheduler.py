@@ -125,10 +125,7 @@ class Airflow:
 
 
 @pytest.fixture(scope="module")
-def airflow(request, tmp_path_factory, postgres):
-    if os.environ.get("PYTEST_XDIST_WORKER") and request.config.getoption("dist") not in ("loadscope", "loadfile"):
-        pytest.fail("under xdist these tests need --dist loadscope (make test passes it): "
-                    "otherwise each worker would start its own Airflow")
+def airflow(tmp_path_factory, postgres):
     root = tmp_path_factory.mktemp("airflow")
     paths = Paths.resolve(landing=root / "landing", warehouse=root / "warehouse" / "arrears.duckdb", out=root / "outbox")
     assert main(["generate", "--out", str(paths.landing), "--start", str(FIRST), "--days", str(DAYS),
