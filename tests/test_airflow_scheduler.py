@@ -30,7 +30,7 @@ from pipelines.settings import Paths
 from tests.conftest import REPO
 from tests.servers import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+pytestmark = pytest.mark.slow
 
 SCRIPT = REPO / "scripts" / "airflow.sh"
 DAG = "arrears_nightly"

@@ -31,7 +31,6 @@ def _marts(warehouse) -> list[tuple]:
         return con.execute("select * from marts.loan_delinquency order by all").fetchall()
 
 
-@pytest.mark.xdist_group("nightly")
 def test_run_publishes_batch_and_rerun_is_idempotent(paths):
     write_extract(paths.landing, DAY, small_book())
     assert _run(paths, DAY) == 0
@@ -42,7 +41,6 @@ def test_run_publishes_batch_and_rerun_is_idempotent(paths):
     assert _marts(paths.warehouse) == first
 
 
-@pytest.mark.xdist_group("nightly")
 def test_blocked_night_prints_one_line_and_publishes_nothing(paths, capsys):
     write_extract(paths.landing, DAY, small_book())
     assert _run(paths, DAY) == 0
@@ -92,7 +90,6 @@ def test_dag_imports_cleanly():
     assert restored.timetable.serialize() == dag.timetable.serialize(), "the timetable plugin is registered"
 
 
-@pytest.mark.xdist_group("airflow")
 def test_airflow_dags_test_runs_one_date_end_to_end(tmp_path, paths):
     write_extract(paths.landing, DAY, small_book())
     env = _airflow_env(tmp_path, paths)
@@ -106,7 +103,6 @@ def test_airflow_dags_test_runs_one_date_end_to_end(tmp_path, paths):
     assert len(_marts(paths.warehouse)) == 1
 
 
-@pytest.mark.xdist_group("nightly")
 def test_demo_with_faults_tours_a_blocked_night_and_the_repairs(paths, capsys):
     """`arrears demo --faults`: the broken night is blocked with its one line and publishes nothing,
     the others run and publish; the printed repair counts are the warehouse's."""

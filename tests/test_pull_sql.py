@@ -228,7 +228,6 @@ def _night(paths, as_of: date) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("nightly")
 def test_two_night_pull_gives_the_same_marts_as_the_same_data_delivered_as_files(lender, tmp_path):
     """The generator's two nights once as files, once written into the core-banking database night by
     night and pulled through the example mapping: every mart table comes out identical."""
@@ -260,7 +259,6 @@ def test_dag_pulls_before_it_ingests():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("airflow")
 def test_airflow_dags_test_pulls_the_night_from_the_database(lender, paths, tmp_path):
     """`airflow dags test` with ARREARS_SOURCES naming the sql source and the connection in
     AIRFLOW_CONN_CORE_BANKING: the night is pulled, ingested, built and published."""

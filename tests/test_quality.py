@@ -39,7 +39,6 @@ from tests.extracts import agent, customer, installment, loan, payment, small_bo
 
 # One worker runs the whole module (`make test`: --dist loadscope, see tests/conftest.py), so its
 # books are built once.
-pytestmark = pytest.mark.xdist_group("quality")
 
 PII = ("full_name", "national_id", "phone", "email", "address_line1", "address_line2")
 

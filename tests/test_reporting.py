@@ -116,7 +116,7 @@ import pytest  # noqa: E402
 
 from pipelines.settings import Paths  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reporting")]
+pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -58,7 +58,6 @@ def _nights(paths: Paths, nights: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("validate_chunks")
 def test_chunked_validation_gives_the_whole_table_results(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     generate(landing, start=START, days=2, loans=400, seed=5, faults=False, progress=False)
