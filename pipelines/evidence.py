@@ -26,6 +26,9 @@ checked with standard tools. Deterministic: parts in name order, each stamped wi
 
 Tonight's referrals come from one function, `legal_referrals`, reading marts.contact_log (channel
 legal_referral, status scheduled): the one place to switch when placements get their own mart.
+The case as delivered comes from marts (models/marts/delivered/): delivered_loans,
+legal_case_debtors (the customer of a loan referred that night, nobody else),
+delivered_contact_attempts and quarantined_payments (through `explain_data`).
 """
 from __future__ import annotations
 
@@ -131,12 +134,12 @@ class EvidencePacks:
 
         data = explain_data(loan_id, self.as_of, self.warehouse, known_on_date=True)
         with reader(self.warehouse) as con:
-            terms, _ = _rows(con, "select * from staging.stg_loans where as_of_date = ? and loan_id = ?",
+            terms, _ = _rows(con, "select * from marts.delivered_loans where as_of_date = ? and loan_id = ?",
                           [self.as_of, loan_id])
-            debtor, _ = _rows(con, """select * from staging.stg_customers
+            debtor, _ = _rows(con, """select * from marts.legal_case_debtors
                                    where as_of_date = ? and customer_id = ?""",
                            [self.as_of, data["loan"]["customer_id"]])
-            attempts, attempt_columns = _rows(con, """select * from staging.stg_contact_attempts
+            attempts, attempt_columns = _rows(con, """select * from marts.delivered_contact_attempts
                                      where loan_id = ? and delivered_on <= ? order by started_at, attempt_id""",
                              [loan_id, self.as_of])
             log, log_columns = _rows(con, """select * from marts.contact_log where loan_id = ? and as_of_date <= ?

@@ -6,7 +6,9 @@ payment and reversal with whether it counted that night and why, the allocation 
 stage. It opens the warehouse read-only and reads the same SQL the night ran, through the marts
 that expose it (loan_payment_effects, loan_installment_allocation, loan_dpd_workings: views of the
 intermediate models) filtered to the date, beside what marts.loan_delinquency and
-marts.overdue_accountability recorded that night.
+marts.overdue_accountability recorded that night. The data as delivered comes from marts too:
+quarantined_payments (with the validate step's reason) and delivered_loans (the snapshots that hold
+a loan missing on the date asked).
 """
 from __future__ import annotations
 
@@ -92,16 +94,12 @@ def _bucket_range(policy_path: Path, version: str, bucket: str) -> str:
 
 
 def _quarantined_payments(con: duckdb.DuckDBPyConnection, loan_id: str) -> list[dict]:
-    """The loan's payments the validate step quarantined, with the reason (none before it ever ran)."""
+    """The loan's payments the validate step quarantined, with the reason (none in a warehouse built
+    without the mart)."""
     try:
-        return _rows(con, """select p.payment_id, p.value_date, p.delivered_on, p.amount, p.channel,
-                                    string_agg(q.reason, '; ' order by q.rule) as reason
-                             from staging.stg_payments p
-                             join quality.quarantine q
-                                 on q.file = 'payments.csv' and q.as_of_date = p.delivered_on
-                                 and q.source_row = p.source_row
-                             where p.loan_id = ? and p.is_quarantined
-                             group by all order by p.value_date, p.payment_id""", [loan_id])
+        return _rows(con, """select payment_id, value_date, delivered_on, amount, channel, reason
+                             from marts.quarantined_payments
+                             where loan_id = ? order by value_date, payment_id""", [loan_id])
     except duckdb.CatalogException:
         return []
 
@@ -120,7 +118,7 @@ def explain_data(loan_id: str, as_of: date, warehouse: Path, known_on_date: bool
                       [as_of, loan_id])
         if not loans:
             nights = [r["as_of_date"] for r in _rows(
-                con, "select distinct as_of_date from staging.stg_loans where loan_id = ? order by 1", [loan_id])]
+                con, "select distinct as_of_date from marts.delivered_loans where loan_id = ? order by 1", [loan_id])]
             seen = f"; its snapshots: {nights[0]} .. {nights[-1]} ({len(nights)} nights)" if nights else "; no snapshot holds it"
             raise LookupError(f"loan {loan_id} is not in the loans snapshot of {as_of}{seen}")
         loan = loans[0]

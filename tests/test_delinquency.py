@@ -39,7 +39,8 @@ N1, N2 = date(2026, 3, 15), date(2026, 3, 16)
 MODELS = ("int_payment_effects int_installment_allocation int_loan_delinquency loan_delinquency contact_timeliness "
           "overdue_accountability loan_bucket_history loan_delinquency_month_end")
 SELECT = ("+loan_delinquency +overdue_accountability +contact_timeliness +loan_bucket_history +loan_delinquency_month_end "
-          "+loan_dpd_workings +loan_installment_allocation +loan_payment_effects")  # the views explain reads
+          "+loan_dpd_workings +loan_installment_allocation +loan_payment_effects "
+          "+delivered_loans +quarantined_payments")  # the views explain reads
 
 
 def _schedule(loan_id: str) -> list[dict]:

@@ -170,6 +170,11 @@ MARTS_PERSONAL_ALLOW = {
     # referrals.csv: what the agency or lawyer holding a placed account needs to work it
     **{"placement_handover": {c: "referrals.csv for the account's holder" for c in (
         "full_name", "address_line1", "address_line2", "postal_code", "phone", "alternate_phones", "email")}},
+    # evidence/<loan>.zip loan.json: the debtor of a legal referral, the whole record as held that night (a court
+    # filing names the person by national id and birth date); the mart holds only that night's referred debtors
+    "legal_case_debtors": {c: "evidence/<loan>.zip loan.json for the lawyer" for c in (
+        "full_name", "national_id", "date_of_birth", "phone", "email", "address_line1", "address_line2",
+        "postal_code", "phone_is_valid", "email_is_valid")},
 }
 PERSONAL_COLUMN = re.compile(r"name|national_id|birth|phone|e_?mail|address|postal|destination|^to$", re.I)
 

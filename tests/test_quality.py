@@ -480,7 +480,8 @@ def test_a_lost_loan_keeps_its_dpd_and_is_accounted_for_quarantined_rows_do_not_
     (P2: amount 0, P3: unknown loan L77) stay in staging, marked, and count for nothing."""
     paths, _ = hand_book
     w = paths.warehouse
-    _dbt(w, N2, "+overdue_accountability +loan_dpd_workings +loan_installment_allocation +loan_payment_effects",
+    _dbt(w, N2, "+overdue_accountability +loan_dpd_workings +loan_installment_allocation +loan_payment_effects "
+         "+delivered_loans +quarantined_payments",
          "--exclude-resource-type", "unit_test")  # explain reads the marts views
     assert _query(w, """select dpd, overdue_since, overdue_amount, bucket, is_restored from marts.loan_delinquency
                         where as_of_date = ? and loan_id = 'L02'""", [N2]) == [
