@@ -3,7 +3,9 @@
 - Every model has its yml beside it (same folder) with a description, at least one data test, and a
   description for every column it lists. A date-agnostic view may instead name, in `meta.data_tests_on`,
   the tested mart that exposes its rows (a test of the view would compute it a second time).
-- Python reads marts only: no publishing code names an intermediate table.
+- Python reads marts only: no code names a staging or intermediate table or a table dbt builds
+  outside marts, and a dbt source (raw, quality, scoring tables Python writes) is read back only
+  by the step that writes it (PRODUCERS).
 - Every published file has a dbt exposure (tests/test_privacy.py checks the files of a real batch),
   and the exposure's depends_on holds every table the code behind it reads: the code's SQL strings
   are parsed (tests/dbt_lineage.py), not a second hand-kept list. Every table the publish step reads
@@ -73,19 +75,81 @@ def test_every_model_has_its_yml_beside_it_with_description_tests_and_column_des
     assert not problems, "\n".join(problems)
 
 
-def _string_constants(path: Path) -> list[str]:
+# Tables Python writes and dbt reads as sources: only the step that writes a table may read it back
+# (its own state), every other reader goes through a mart. Ingest loads raw; the validate step
+# (data_quality) reads raw to validate it and keeps its quality tables (yesterday's customers correct
+# today's; its steward report is its own account of the run); rebuild clears dates from raw; scoring
+# training keeps its model registry and bins. These are producers of dbt's inputs, not its consumers.
+PRODUCERS = {
+    "raw": ("pipelines/ingest/", "data_quality/", "pipelines/rebuild.py"),
+    "quality": ("data_quality/",),
+    "scoring": ("pipelines/scoring/train.py",),
+}
+
+
+def _sql_strings(path: Path) -> list[str]:
     import ast
 
-    return [n.value for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    from tests.dbt_lineage import _strings  # string constants, docstrings skipped
+
+    return _strings(ast.parse(path.read_text(encoding="utf-8")))
 
 
-def test_python_reads_no_intermediate_table():
-    found = [f"{path.relative_to(REPO)}: {schema}.{table}"
-             for package in PYTHON_READERS for path in sorted((REPO / package).rglob("*.py"))
-             for text in _string_constants(path) for schema, table in TABLE.findall(text)
-             if schema == "intermediate"]
-    assert not found, found
+def _created_by_producers() -> set[str]:
+    """The raw, quality and scoring tables the producers create (in the repository itself)."""
+    import re
+
+    from tests.conftest import REPO as root
+
+    create = re.compile(r"create (?:or replace )?table (?:if not exists )?(raw|quality|scoring)\.([a-z_][a-z0-9_]*)", re.I)
+    return {f"{schema}.{table}" for schema, paths in PRODUCERS.items() for start in paths
+            for path in sorted(root.glob(start + "**/*.py" if start.endswith("/") else start))
+            for text in _sql_strings(path) for found_schema, table in create.findall(text) if found_schema == schema}
+
+
+def _python_reads(manifest: dict) -> list[str]:
+    """What Python names outside marts, as 'path: schema.table (why it is not allowed)'."""
+    built = {f"{n['schema']}.{n['alias'] or n['name']}" for n in manifest["nodes"].values()
+             if n["resource_type"] in ("model", "seed", "snapshot")}
+    sources = {f"{s['schema']}.{s['identifier'] or s['name']}" for s in manifest["sources"].values()}
+    sources |= _created_by_producers()  # read by dbt without a source entry (int_score_card: get_relation)
+    found = []
+    for package in PYTHON_READERS:
+        for path in sorted((REPO / package).rglob("*.py")):
+            where = path.relative_to(REPO).as_posix()
+            for text in _sql_strings(path):
+                for schema, table in TABLE.findall(text):
+                    name = f"{schema}.{table}"
+                    if schema in ("staging", "intermediate"):
+                        found.append(f"{where}: {name} (a dbt layer below marts)")
+                    elif schema != "marts" and name in built:
+                        found.append(f"{where}: {name} (built by dbt outside marts)")
+                    elif name in sources and not where.startswith(PRODUCERS.get(schema, ())):
+                        found.append(f"{where}: {name} (a dbt source read by a consumer, not its producer)")
+    return found
+
+
+def test_python_reads_marts_only(manifest):
+    found = _python_reads(manifest)
+    assert not found, "\n".join(found)
+
+
+def test_the_marts_only_check_catches_each_kind_of_read(manifest, tmp_path, monkeypatch):
+    """The check above, shown failing on a reader of each kind (a file written under a fake package)."""
+    reader = tmp_path / "pipelines" / "reader.py"
+    reader.parent.mkdir()
+    reader.write_text('SQL = ["select * from staging.stg_loans", "select * from intermediate.int_loan_delinquency",'
+                      ' "select * from quality.quarantine", "select * from scoring.scorecard_bins",'
+                      ' "select * from scoring.score_card_default", "select * from marts.contact_log"]\n'
+                      'def f():\n    """docstrings may name staging.stg_loans"""\n', encoding="utf-8")
+    monkeypatch.setitem(globals(), "REPO", tmp_path)
+    found = _python_reads(manifest)
+    assert found == [
+        "pipelines/reader.py: staging.stg_loans (a dbt layer below marts)",
+        "pipelines/reader.py: intermediate.int_loan_delinquency (a dbt layer below marts)",
+        "pipelines/reader.py: quality.quarantine (a dbt source read by a consumer, not its producer)",
+        "pipelines/reader.py: scoring.scorecard_bins (a dbt source read by a consumer, not its producer)",
+        "pipelines/reader.py: scoring.score_card_default (built by dbt outside marts)"], found
 
 
 def _dbt_relations(manifest: dict) -> dict[str, str]:

@@ -5,7 +5,7 @@
   end's overdue loans), over the history's deciles; < 0.10 stable, 0.10-0.25 watch, > 0.25 shifted;
 - ranking on matured outcomes: Gini and KS of the model in force on the newest MATURED_MONTHS month
   ends whose 30-day outcome is known, and predicted vs observed pay rate by score decile.
-The model in force is the one that scored D (its bins: scoring.scorecard_bins, else the packaged
+The model in force is the one that scored D (its bins: marts.score_card, else the packaged
 seed), applied by scorecard.logits exactly as the SQL does.
 """
 from __future__ import annotations
@@ -22,10 +22,12 @@ PSI_WATCH, PSI_SHIFT = 0.10, 0.25
 
 
 def _card(con, version: str):
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'scoring' "
-                         "and table_name = 'scorecard_bins'").fetchone()[0]
-    if exists:
-        card = con.execute("select * from scoring.scorecard_bins where model_version = ?", [version]).df()
+    """The bins of `version`: marts.score_card, the card the night scored with (the KPI report is
+    written right after D's build), else the packaged card's file when it is that version."""
+    names = {r[0] for r in con.execute("select table_name from information_schema.tables "
+                                       "where table_schema = 'marts' and table_name = 'score_card'").fetchall()}
+    if names:
+        card = con.execute("select * from marts.score_card where model_version = ?", [version]).df()
         if len(card):
             return card
     packaged = train.read_card_csv(train.PACKAGED_CARD)
