@@ -83,3 +83,13 @@ exists (
             where p.loan_id = {{ loan_id }} and p.recalled_on is null
         )
 {%- endmacro %}
+
+{#- The recipient's name and postal address, in the order the files print them, then `extra`
+    contact points (phones, e-mail) of int_contact__recipients (`alias`): the one column list of
+    every mart that names the person (contact_recipients, field_visits, placement_handover), so a
+    field added to the address reaches all of them. -#}
+{% macro contact_recipient_columns(alias, extra=[]) -%}
+{%- for c in ['full_name', 'address_line1', 'address_line2', 'city', 'region', 'postal_code', 'country'] + extra -%}
+    {{ alias }}.{{ c }}{{ ',\n    ' if not loop.last }}
+{%- endfor -%}
+{%- endmacro %}

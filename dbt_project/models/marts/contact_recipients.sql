@@ -50,16 +50,7 @@ recipients as (
 select
     {{ as_of_date() }} as as_of_date,
     r.customer_id,
-    r.full_name,
-    r.address_line1,
-    r.address_line2,
-    r.city,
-    r.region,
-    r.postal_code,
-    r.country,
-    r.phone_as_delivered,
-    r.email,
-    r.alternate_phones,
+    {{ contact_recipient_columns('r', ['phone_as_delivered', 'email', 'alternate_phones']) }},
     -- the contact points the lender lacks for this customer, for skip tracing
     substr(
         case when r.phone is null then ', phone' else '' end
