@@ -14,7 +14,6 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from pipelines.contact.policy import load_contact_policy
 from pipelines.lender import packaged_lender, phone_country
 from pipelines.nightly import run_night
 from pipelines.warehouse import reader
@@ -139,7 +138,8 @@ def test_the_chinese_validation_notice_to_new_york_is_in_us_format_and_counts_fr
     lines = ["王小明", "350 5th Avenue", "Apt 12B", "New York NY 10118", "UNITED STATES OF AMERICA"]
     at = [text.index(x) for x in lines]
     assert at == sorted(at)
-    mailed = load_contact_policy(nights.policy).mailing_date(NIGHT1)
+    from pipelines.contact.letters import mailing_date
+    mailed = mailing_date(nights.warehouse, NIGHT1)  # dbt's (marts.letter_mailing_dates)
     assert mailed == date(2026, 3, 13) and row["mailing_date"] == "2026-03-13"   # Wed + 2 business days
     assert row["validation_period_end"] == "2026-04-19"
     # receipt Fri 20 March (5 US business days), period ends 30 days later: Sun 19 April

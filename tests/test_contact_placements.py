@@ -177,4 +177,5 @@ def test_contact_dbt_unit_tests_pass(night1):
     run_dbt(["test", "--select", "test_type:unit,path:models/intermediate/contact", "test_type:unit,overdue_accountability",
              "test_type:unit,contact_recipients",
              "test_type:unit,int_promise_outcomes",
+             "test_type:unit,quarantined_payments", "test_type:unit,legal_case_debtors",  # the evidence pack's marts
              "--vars", dbt_vars(N1, **load_policy(night1.policy).dbt_vars())], night1.warehouse)

@@ -234,24 +234,23 @@ def test_validation_period_ends_30_days_after_the_assumed_receipt(mailed, receip
 
 
 def test_letters_count_from_the_mailing_date_on_the_contact_calendar(tmp_path):
+    """The mailing date is dbt's (int_contact__mailing_dates, read by the letters from
+    marts.letter_mailing_dates): its unit tests hold the calendar cases (lag 2 over a weekend, lag 1
+    over national day with a Saturday worked, lag 0 on a weekend); the policy's lag reaches it."""
+    from pipelines.policy import load_policy
+    from pipelines.transform import dbt_vars, run_dbt
+
     policy = load_contact_policy(DEFAULT_POLICY)
     assert policy.letters["mailing_lag_days"] == 2
-    assert policy.mailing_date(date(2026, 11, 26)) == date(2026, 11, 30)   # Thu + 2 business days: Mon
-    assert policy.mailing_date(date(2026, 11, 28)) == date(2026, 12, 1)    # a Saturday: Mon is day 1
-    path = _policy(tmp_path, lambda d: d["contact"].update(
-        calendar={"holidays": ["2026-10-01", "2026-10-02", "2026-10-05"], "workdays": ["2026-10-10"]},
-        letters={**d["contact"]["letters"], "mailing_lag_days": 1}))
-    national_day = load_contact_policy(path)
-    assert national_day.mailing_date(date(2026, 9, 30)) == date(2026, 10, 6)
-    assert national_day.mailing_date(date(2026, 10, 9)) == date(2026, 10, 10)  # a Saturday worked in lieu
-    zero = _policy(tmp_path, lambda d: d["contact"]["letters"].update(mailing_lag_days=0))
-    assert load_contact_policy(zero).mailing_date(date(2026, 11, 28)) == date(2026, 11, 30)
+    assert policy.dbt_vars()["contact_policy"]["visits"]["mailing_lag_days"] == 2
+    run_dbt(["test", "--select", "test_type:unit,int_contact__mailing_dates",
+             "--vars", dbt_vars(date(2026, 11, 28), **load_policy(DEFAULT_POLICY).dbt_vars())],
+            tmp_path / "arrears.duckdb")
 
 
 def test_the_validation_notice_prints_the_period_counted_from_mailing(tmp_path):
     business_date = date(2026, 11, 25)          # the night's date: a Wednesday
-    mailed = load_contact_policy(DEFAULT_POLICY).mailing_date(business_date)
-    assert mailed == date(2026, 11, 27)
+    mailed = date(2026, 11, 27)                 # Wed + 2 business days (int_contact__mailing_dates)
     letter = replace(sample_letter("validation_notice", "en", seq=3, as_of=business_date), mailing_date=mailed)
     results = render_batches([letter], tmp_path, progress=False, workers=1)
     (result,) = results.values()

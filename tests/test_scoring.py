@@ -267,6 +267,10 @@ def test_monitoring_section_in_the_kpi_report(book, tmp_path):
     from pipelines.scoring.monitoring import monitoring
 
     figures = monitoring(book["paths"].warehouse, D)
+    with reader(book["paths"].warehouse) as con:  # the bins come from the mart of the card that scored D
+        from pipelines.scoring.monitoring import _card
+        card = _card(con, figures["model_version"])
+        assert len(card) == con.execute("select count(*) from marts.score_card").fetchone()[0] > 1
     assert figures["scored"] == len(book["tonight"][1]) and figures["psi"]["status"] in ("stable", "watch", "shifted")
     assert len(figures["matured"]["deciles"]) == 10 and 0 < figures["matured"]["gini"] <= 1
     reporting.build(D, book["paths"], "run", tmp_path)

@@ -55,8 +55,8 @@
 
 {#- The mailing date of the letters of night `night` (a date): contact.letters.mailing_lag_days
     business days after it on the contact calendar (Monday-Friday minus holidays, plus workdays); a
-    lag of 0: the night itself, or the next business day when it is none. The same rule as
-    pipelines.contact.policy.ContactPolicy.mailing_date. -#}
+    lag of 0: the night itself, or the next business day when it is none. Called by
+    int_contact__mailing_dates only: every reader of a mailing date reads that model. -#}
 {% macro contact_mailing_date(night, lag, calendar) %}
 {%- set dt = modules.datetime -%}
 {%- set day = namespace(d=night, steps=lag) -%}
@@ -93,3 +93,10 @@ exists (
     {{ alias }}.{{ c }}{{ ',\n    ' if not loop.last }}
 {%- endfor -%}
 {%- endmacro %}
+
+{#- marts.placements, the placements of every night run (none before the first night, or while
+    parsing), read by relation in int_contact__placements: only earlier nights count. A macro so a
+    unit test can give earlier nights of its own (overrides: macros:). -#}
+{% macro contact_placements_of_earlier_nights() %}
+{{ return(adapter.get_relation(database=target.database, schema='marts', identifier='placements') if execute else none) }}
+{% endmacro %}

@@ -21,7 +21,7 @@ The sender printed (legal name, address, hotline for the destination country) an
 into (for the loan's currency, described in the letter's language) come from the policy's `lender:`
 section; a currency the lender has no account for is refused by the engine, never printed with
 another currency's details. Letters are mailed `contact.letters.mailing_lag_days` business days after
-D (`ContactPolicy.mailing_date`); their deadlines count from that day.
+D (marts.letter_mailing_dates, computed by dbt); their deadlines count from that day.
 """
 from __future__ import annotations
 
@@ -73,6 +73,20 @@ def letter_rows(warehouse: Path, as_of: date, registered: tuple[str, ...] = ()) 
     return rows
 
 
+MAILING_SQL = "select mailed_on from marts.letter_mailing_dates where night = ?"
+
+
+def mailing_date(warehouse: Path, as_of: date) -> date:
+    """The day the letters of night `as_of` are handed to the post, as the night's dbt build computed it
+    (marts.letter_mailing_dates: the policy's mailing lag in business days of the contact calendar)."""
+    with reader(Path(warehouse)) as con:
+        found = con.execute(MAILING_SQL, [as_of]).fetchone()
+    if found is None:
+        raise LookupError(f"marts.letter_mailing_dates has no mailing date for the letters of {as_of}: "
+                          "run the night's dbt build first")
+    return found[0]
+
+
 def letters_for_day(warehouse: Path, as_of: date, policy: ContactPolicy | Path) -> list:
     """The letters scheduled on `as_of` as `letters.Letter` objects, ready for the engine."""
     from letters.model import ArrearsItem, Letter, PaymentInstructions, Recipient, Sender, ValidationDetails
@@ -81,9 +95,10 @@ def letters_for_day(warehouse: Path, as_of: date, policy: ContactPolicy | Path) 
         policy = load_contact_policy(policy)
     conf = policy.letters
     lender = policy.lender
-    mailed = policy.mailing_date(as_of)
+    rows = letter_rows(warehouse, as_of, conf["registered"])
+    mailed = mailing_date(warehouse, as_of) if rows else None
     out = []
-    for row in letter_rows(warehouse, as_of, conf["registered"]):
+    for row in rows:
         language = row["language"]
         country = (row["country"] or "").strip().upper()
         creditor = lender.legal_name(language)

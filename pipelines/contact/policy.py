@@ -17,7 +17,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -102,30 +102,6 @@ class ContactPolicy:
     def address_fields(self, country: str | None) -> tuple[str, ...]:
         """The customer fields a letter to `country` needs (the SQL applies the same rule)."""
         return self.address_required.get((country or "").strip().upper(), self.address_required["default"])
-
-    def is_business_day(self, day: date) -> bool:
-        """Monday-Friday minus the calendar's holidays, plus its workdays (weekend days worked in lieu)."""
-        iso = day.isoformat()
-        if iso in self.calendar["workdays"]:
-            return True
-        return day.weekday() < 5 and iso not in self.calendar["holidays"]
-
-    def next_business_day(self, day: date) -> date:
-        day += timedelta(days=1)
-        while not self.is_business_day(day):
-            day += timedelta(days=1)
-        return day
-
-    def mailing_date(self, as_of: date) -> date:
-        """The day the letters of night `as_of` are handed to the post: `letters.mailing_lag_days`
-        business days after the business date (a lag of 0: the business date itself, or the next
-        business day when it is none)."""
-        day = as_of
-        for _ in range(self.letters["mailing_lag_days"]):
-            day = self.next_business_day(day)
-        if not self.is_business_day(day):
-            day = self.next_business_day(day)
-        return day
 
     def fallback(self, channel: str, template: str) -> str | None:
         """The channel a message goes by when the customer has no usable address for `channel`:

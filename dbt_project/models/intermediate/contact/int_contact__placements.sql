@@ -20,7 +20,7 @@
 {%- set recall_days = pl['recall_after_days'] -%}
 {%- set recalled_loans = pl['recalled_loans'] -%}
 {%- set str = dbt.type_string() -%}
-{%- set prior_rel = adapter.get_relation(database=target.database, schema='marts', identifier='placements') if execute else none %}
+{%- set prior_rel = contact_placements_of_earlier_nights() %}
 
 with prior as (
 

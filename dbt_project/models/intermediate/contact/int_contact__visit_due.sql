@@ -8,8 +8,8 @@
     Notice (contact.visits.notice): the latest notice (template notice.template by one of
     notice.channels) the product scheduled for the loan on an earlier night. It went out on
     notice_sent_on: an SMS the day after its night (the contact day), a letter on its mailing date
-    (contact.letters.mailing_lag_days business days after its night on contact.calendar; the same
-    rule as ContactPolicy.mailing_date). notice_state:
+    (int_contact__mailing_dates: contact.letters.mailing_lag_days business days after its night on
+    contact.calendar, the date the letter itself prints). notice_state:
       ready    sent at least days_before days before D+1 and not more than valid_days before: the
                visit may be scheduled;
       waiting  sent, but fewer than days_before days before D+1 (or the letter is not mailed yet);
@@ -23,15 +23,7 @@
 {%- set cp = var('contact_policy') -%}
 {%- set visits = cp['visits'] -%}
 {%- set notice = visits['notice'] -%}
-{%- set dt = modules.datetime -%}
-{%- set as_of = dt.datetime.strptime(as_of_date_string(), '%Y-%m-%d').date() -%}
-{%- set tomorrow = dbt.dateadd('day', 1, as_of_date()) -%}
-{#- the mailing date of each night whose letter could still count: ContactPolicy.mailing_date -#}
-{%- set mailing = [] -%}
-{%- for i in range(1, notice['valid_days'] + 3 * visits['mailing_lag_days'] + 15) -%}
-    {%- set night = as_of - dt.timedelta(days=i) -%}
-    {%- set _ = mailing.append((night.isoformat(), contact_mailing_date(night, visits['mailing_lag_days'], cp['calendar']).isoformat())) -%}
-{%- endfor %}
+{%- set tomorrow = dbt.dateadd('day', 1, as_of_date()) %}
 
 with loans as (
 
@@ -71,10 +63,10 @@ due as (
 
 mailing_dates as (
 
-    {%- for night, mailed in mailing %}
-    select cast('{{ night }}' as date) as night, cast('{{ mailed }}' as date) as mailed_on
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    -- the mailing date of each earlier night whose letter could still count
+    select night, mailed_on
+    from {{ ref('int_contact__mailing_dates') }}
+    where night < {{ as_of_date() }}
 
 ),
 
