@@ -41,6 +41,10 @@ FEATURES = train.feature_names()
      "scoring.risk_bands[0].min_probability", "above 1"),
     ({"outcome_days": 0}, "scoring.outcome_days", "below 1"),
     ({"horizon": 30}, "scoring.horizon", "unknown key"),
+    ({"promotion": {"max_dpd": -1}}, "scoring.promotion.max_dpd", "below 0"),
+    ({"promotion": {"min_auc_gain": "0.9"}}, "scoring.promotion.min_auc_gain", "above"),
+    ({"promotion": {"metric": "gini"}}, "scoring.promotion.metric", "unknown key"),
+    ({"complete_history": {"write_off_quantile": "0.75"}}, "scoring.complete_history.write_off_quantile", "above"),
 ])
 def test_scoring_policy_errors_name_file_and_key(section, key, problem):
     with pytest.raises(PolicyError) as error:
@@ -244,7 +248,11 @@ def test_train_writes_card_promotes_on_holdout_and_ranks_on_the_generated_book(b
     assert challenger["auc"] >= 0.75 and challenger["decile_inversions"] <= 1, challenger
     assert card["training_data_sha256"] and card["features"] and card["thresholds"]
     assert card["data_window"]["training"][1] < card["data_window"]["holdout"][0]
-    assert result["promoted"] == (challenger["auc"] > card["metrics"]["current"]["auc"])
+    # promotion compares the collection-relevant part of the holdout (policy scoring.promotion: DPD 1-30)
+    focused = card["metrics_promotion_population"]
+    assert card["promotion"]["population"] == "DPD 1-30" and result["promotion_population"] == "DPD 1-30"
+    assert result["promoted"] == (focused["challenger"]["auc"] > focused["current"]["auc"])
+    assert set(focused) == set(card["metrics"]) == {"challenger", "current", "baseline_dpd_and_amount"}
     _, scores_before = book["tonight"]
     _night(paths, D)                                  # rerun of D: the model D used
     assert _tonight(paths.warehouse)[1] == scores_before
