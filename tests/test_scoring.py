@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -292,6 +295,39 @@ def test_training_dag_is_weekly_wiring():
     dag = bag.dags["arrears_score_training"]
     assert dag.task_ids == ["train_challenger"] and dag.max_active_runs == 1
     assert "0 5 * * 0" in str(dag.timetable.summary)
+
+
+@slow
+def test_training_dag_runs_under_airflow_dags_test(book, tmp_path):
+    """`airflow dags test arrears_score_training` on a copy of the book's warehouse: the task trains
+    the challenger, decides on the DPD 1-30 holdout, and leaves the registry row and the model card
+    with both models' figures."""
+    from tests.conftest import REPO
+
+    warehouse = tmp_path / "warehouse" / "arrears.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(book["paths"].warehouse, warehouse)
+    env = os.environ | {
+        "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PYTHONPATH": str(REPO),
+        "ARREARS_WAREHOUSE": str(warehouse), "ARREARS_POLICY": str(DEFAULT_POLICY),
+        "ARREARS_LANDING": str(tmp_path / "landing"), "ARREARS_OUT": str(tmp_path / "outbox"),
+    }
+    airflow = str(Path(sys.executable).parent / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=900)
+    done = subprocess.run([airflow, "dags", "test", "arrears_score_training", "-c", json.dumps({"as_of": str(D)})],
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with reader(warehouse) as con:
+        registry = con.execute("select model_version, decision, card_json from scoring.model_registry "
+                               "where trained_as_of = ?", [D]).fetchall()
+    assert len(registry) == 1, registry
+    version, decision, card_json = registry[0]
+    card = json.loads(card_json)
+    assert card["promotion"]["population"] == "DPD 1-30" and "DPD 1-30" in decision
+    assert {"challenger", "current"} <= set(card["metrics_promotion_population"]) <= set(card["metrics"])
+    text = (warehouse.parent / "score_models" / version / "model_card.md").read_text()
+    assert decision in text and "current, DPD 1-30" in text
 
 
 def test_train_refuses_without_history(paths, capsys):
