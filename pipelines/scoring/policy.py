@@ -14,8 +14,9 @@
         write_off_quantile: "0.05"   # the write-off age (DPD) that at most this share of write-offs came before
 
 Validated here (one line naming the file and key, exit 64), passed to dbt as the vars
-score_outcome_days, score_reason_codes and score_risk_bands. A missing section means the defaults
-above (dbt_project.yml holds the same values; tests/test_scoring.py checks they agree).
+score_outcome_days, score_reason_codes, score_risk_bands and score_write_off_quantile (promotion is read
+by training only). A missing section or key means the defaults above (DEFAULT); the dbt models
+have no defaults of their own: every dbt run gets these vars from the policy.
 """
 from __future__ import annotations
 
