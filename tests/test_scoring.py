@@ -61,6 +61,16 @@ def test_scoring_policy_bands():
     assert [policy.band_for(p) for p in (0.95, 0.6, 0.45, 0.0)] == ["low", "low", "medium", "high"]
 
 
+def test_promotion_compares_the_early_holdout_unless_it_is_too_thin():
+    holdout = pd.DataFrame({"dpd": [5] * 60 + [120] * 60, "paid": [True, False] * 30 + [False] * 60})
+    name, chosen = train.promotion_population(holdout, parse_scoring(None, Path("policy.yaml")))
+    assert name == "DPD 1-30" and chosen.tolist() == [True] * 60 + [False] * 60
+    name, chosen = train.promotion_population(holdout.iloc[30:], parse_scoring(None, Path("policy.yaml")))
+    assert name.startswith("every overdue loan (only 30 at DPD 1-30") and chosen.all()
+    name, chosen = train.promotion_population(holdout, parse_scoring({"promotion": {"max_dpd": 0}}, Path("p.yaml")))
+    assert name == "every overdue loan" and chosen.all()
+
+
 # --- the scorecard as data -----------------------------------------------------------------------
 
 
