@@ -199,7 +199,7 @@ def main() -> int:
         model_card["model_version"] = fitted.version
         model_card["decision"] = "packaged default (the model nights use until a trained one is promoted)"
         model_card["metrics"].pop("current")   # the model in force when it was trained: not meaningful here
-        model_card.get(f"metrics_dpd_1_{train.EARLY_DPD}", {}).pop("current", None)
+        model_card["metrics_promotion_population"].pop("current")
         model_card.pop("trained_at")           # the card is committed: no wall-clock time in it
         train.write_card_csv(DBT_PROJECT_DIR / "seeds" / "score_card_default.csv", fitted)
         args.workdir.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """Airflow DAG `arrears_score_training`: wiring only. Weekly, it trains a challenger collection
 score on the warehouse's history and promotes it only when it beats the model in force on a time
-holdout (pipelines.scoring.train.training_step, the same function as `arrears score train`)."""
+holdout's early loans (pipelines.scoring.train.training_step, the same function as `arrears score train`)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -18,7 +18,8 @@ DOC = """
 **What it does:** reads the examples the newest night built (`marts.score_training_examples`: every
 loan overdue at a past month end and what it did in the 30 days after), trains a challenger scorecard
 on all but the newest 3 matured month ends, scores those 3 with the challenger and with the model in
-force, and **promotes the challenger only when its holdout AUC is higher**. The decision and both
+force, and **promotes the challenger only when its holdout AUC is higher on the loans where
+treatment is decided** (policy `scoring.promotion`: DPD 1-30 by default). The decision and both
 models' figures are in the model card (`<warehouse dir>/score_models/<version>/model_card.md`) and in
 `scoring.model_registry`. A promoted model scores from the night after the training date on:
 `arrears_nightly` always uses the newest promoted version (else the packaged default), and a rerun of

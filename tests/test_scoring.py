@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -41,6 +44,10 @@ FEATURES = train.feature_names()
      "scoring.risk_bands[0].min_probability", "above 1"),
     ({"outcome_days": 0}, "scoring.outcome_days", "below 1"),
     ({"horizon": 30}, "scoring.horizon", "unknown key"),
+    ({"promotion": {"max_dpd": -1}}, "scoring.promotion.max_dpd", "below 0"),
+    ({"promotion": {"min_auc_gain": "0.9"}}, "scoring.promotion.min_auc_gain", "above"),
+    ({"promotion": {"metric": "gini"}}, "scoring.promotion.metric", "unknown key"),
+    ({"complete_history": {"write_off_quantile": "0.75"}}, "scoring.complete_history.write_off_quantile", "above"),
 ])
 def test_scoring_policy_errors_name_file_and_key(section, key, problem):
     with pytest.raises(PolicyError) as error:
@@ -52,6 +59,16 @@ def test_scoring_policy_errors_name_file_and_key(section, key, problem):
 def test_scoring_policy_bands():
     policy = parse_scoring(None, Path("policy.yaml"))
     assert [policy.band_for(p) for p in (0.95, 0.6, 0.45, 0.0)] == ["low", "low", "medium", "high"]
+
+
+def test_promotion_compares_the_early_holdout_unless_it_is_too_thin():
+    holdout = pd.DataFrame({"dpd": [5] * 60 + [120] * 60, "paid": [True, False] * 30 + [False] * 60})
+    name, chosen = train.promotion_population(holdout, parse_scoring(None, Path("policy.yaml")))
+    assert name == "DPD 1-30" and chosen.tolist() == [True] * 60 + [False] * 60
+    name, chosen = train.promotion_population(holdout.iloc[30:], parse_scoring(None, Path("policy.yaml")))
+    assert name.startswith("every overdue loan (only 30 at DPD 1-30") and chosen.all()
+    name, chosen = train.promotion_population(holdout, parse_scoring({"promotion": {"max_dpd": 0}}, Path("p.yaml")))
+    assert name == "every overdue loan" and chosen.all()
 
 
 # --- the scorecard as data -----------------------------------------------------------------------
@@ -244,7 +261,11 @@ def test_train_writes_card_promotes_on_holdout_and_ranks_on_the_generated_book(b
     assert challenger["auc"] >= 0.75 and challenger["decile_inversions"] <= 1, challenger
     assert card["training_data_sha256"] and card["features"] and card["thresholds"]
     assert card["data_window"]["training"][1] < card["data_window"]["holdout"][0]
-    assert result["promoted"] == (challenger["auc"] > card["metrics"]["current"]["auc"])
+    # promotion compares the collection-relevant part of the holdout (policy scoring.promotion: DPD 1-30)
+    focused = card["metrics_promotion_population"]
+    assert card["promotion"]["population"] == "DPD 1-30" and result["promotion_population"] == "DPD 1-30"
+    assert result["promoted"] == (focused["challenger"]["auc"] > focused["current"]["auc"])
+    assert set(focused) == set(card["metrics"]) == {"challenger", "current", "baseline_dpd_and_amount"}
     _, scores_before = book["tonight"]
     _night(paths, D)                                  # rerun of D: the model D used
     assert _tonight(paths.warehouse)[1] == scores_before
@@ -288,6 +309,39 @@ def test_training_dag_is_weekly_wiring():
     dag = bag.dags["arrears_score_training"]
     assert dag.task_ids == ["train_challenger"] and dag.max_active_runs == 1
     assert "0 5 * * 0" in str(dag.timetable.summary)
+
+
+@slow
+def test_training_dag_runs_under_airflow_dags_test(book, tmp_path):
+    """`airflow dags test arrears_score_training` on a copy of the book's warehouse: the task trains
+    the challenger, decides on the DPD 1-30 holdout, and leaves the registry row and the model card
+    with both models' figures."""
+    from tests.conftest import REPO
+
+    warehouse = tmp_path / "warehouse" / "arrears.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(book["paths"].warehouse, warehouse)
+    env = os.environ | {
+        "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PYTHONPATH": str(REPO),
+        "ARREARS_WAREHOUSE": str(warehouse), "ARREARS_POLICY": str(DEFAULT_POLICY),
+        "ARREARS_LANDING": str(tmp_path / "landing"), "ARREARS_OUT": str(tmp_path / "outbox"),
+    }
+    airflow = str(Path(sys.executable).parent / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=900)
+    done = subprocess.run([airflow, "dags", "test", "arrears_score_training", "-c", json.dumps({"as_of": str(D)})],
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with reader(warehouse) as con:
+        registry = con.execute("select model_version, decision, card_json from scoring.model_registry "
+                               "where trained_as_of = ?", [D]).fetchall()
+    assert len(registry) == 1, registry
+    version, decision, card_json = registry[0]
+    card = json.loads(card_json)
+    assert card["promotion"]["population"] == "DPD 1-30" and "DPD 1-30" in decision
+    assert {"challenger", "current"} <= set(card["metrics_promotion_population"]) <= set(card["metrics"])
+    text = (warehouse.parent / "score_models" / version / "model_card.md").read_text()
+    assert decision in text and "current, DPD 1-30" in text
 
 
 def test_train_refuses_without_history(paths, capsys):

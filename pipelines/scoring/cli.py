@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipelines.scoring.train import TrainingRefused, train
+    from pipelines.scoring.train import TrainingRefused, holdout_figures, train
 
     paths = Paths.resolve(warehouse=args.warehouse, policy=args.policy)
     try:
@@ -29,8 +29,7 @@ def run(args: argparse.Namespace) -> int:
     except TrainingRefused as exc:
         print(f"arrears: score train: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    metrics = result.card["metrics"]
     print(json.dumps({"model_version": result.version, "promoted": result.promoted,
                       "decision": result.card["decision"], "model_card": str(result.folder / "model_card.md"),
-                      "holdout_auc": {k: v["auc"] for k, v in metrics.items()}}, indent=2))
+                      **holdout_figures(result.card)}, indent=2))
     return 0

@@ -7,10 +7,16 @@
         - {band: low, min_probability: "0.60"}
         - {band: medium, min_probability: "0.30"}
         - {band: high, min_probability: "0.00"}
+      promotion:                # when weekly training promotes its challenger
+        max_dpd: 30             # compare holdout AUC on the loans up to this DPD (0: every overdue loan)
+        min_auc_gain: "0.000"   # the challenger must beat the model in force by more than this
+      complete_history:         # which month ends training trusts (docs/scoring.md)
+        write_off_quantile: "0.05"   # the write-off age (DPD) that at most this share of write-offs came before
 
 Validated here (one line naming the file and key, exit 64), passed to dbt as the vars
-score_outcome_days, score_reason_codes and score_risk_bands. A missing section means the defaults
-above (dbt_project.yml holds the same values; tests/test_scoring.py checks they agree).
+score_outcome_days, score_reason_codes, score_risk_bands and score_write_off_quantile (promotion is read
+by training only). A missing section or key means the defaults above (DEFAULT); the dbt models
+have no defaults of their own: every dbt run gets these vars from the policy.
 """
 from __future__ import annotations
 
@@ -22,13 +28,15 @@ from typing import Any
 
 from pipelines.policy import PolicyChecker
 
-KEYS = ("outcome_days", "reason_codes", "risk_bands")
+KEYS = ("outcome_days", "reason_codes", "risk_bands", "promotion", "complete_history")
 BAND = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT = {
     "outcome_days": 30,
     "reason_codes": 3,
     "risk_bands": [{"band": "low", "min_probability": "0.60"}, {"band": "medium", "min_probability": "0.30"},
                    {"band": "high", "min_probability": "0.00"}],
+    "promotion": {"max_dpd": 30, "min_auc_gain": "0.000"},
+    "complete_history": {"write_off_quantile": "0.05"},
 }
 
 
@@ -37,6 +45,9 @@ class ScoringPolicy:
     outcome_days: int
     reason_codes: int
     risk_bands: tuple[tuple[str, Decimal], ...]    # (band, minimum probability), highest first
+    promotion_max_dpd: int = 30                    # promotion compares AUC on the holdout up to this DPD (0: all)
+    promotion_min_auc_gain: Decimal = Decimal(0)   # ... and needs more than this gain over the model in force
+    write_off_quantile: Decimal = Decimal("0.05")  # complete history: write-off age at this quantile
 
     @property
     def band_names(self) -> tuple[str, ...]:
@@ -50,6 +61,7 @@ class ScoringPolicy:
             "score_outcome_days": self.outcome_days,
             "score_reason_codes": self.reason_codes,
             "score_risk_bands": [{"band": n, "min_probability": str(m)} for n, m in self.risk_bands],
+            "score_write_off_quantile": str(self.write_off_quantile),
         }
 
 
@@ -75,10 +87,20 @@ def parse_scoring(section: Any, path: Path) -> ScoringPolicy:
     if parsed[-1][1] != 0:
         raise check.fail(f"scoring.risk_bands[{len(parsed) - 1}].min_probability",
                          "the last band must start at 0 so every score has a band")
+    promotion = {**DEFAULT["promotion"], **check.mapping(section["promotion"], "scoring.promotion",
+                                                         ("max_dpd", "min_auc_gain"))}
+    history = {**DEFAULT["complete_history"], **check.mapping(section["complete_history"], "scoring.complete_history",
+                                                               ("write_off_quantile",))}
+    quantile = check.decimal(history["write_off_quantile"], "scoring.complete_history.write_off_quantile", 4,
+                             maximum=Decimal("0.5"), noun="a share")
     return ScoringPolicy(
         outcome_days=check.integer(section["outcome_days"], "scoring.outcome_days", 1, 365),
         reason_codes=check.integer(section["reason_codes"], "scoring.reason_codes", 0, 10),
         risk_bands=tuple(parsed),
+        promotion_max_dpd=check.integer(promotion["max_dpd"], "scoring.promotion.max_dpd", 0),
+        promotion_min_auc_gain=check.decimal(promotion["min_auc_gain"], "scoring.promotion.min_auc_gain", 4,
+                                             maximum=Decimal("0.5"), noun="an AUC gain"),
+        write_off_quantile=quantile,
     )
 
 

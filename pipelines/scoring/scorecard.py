@@ -6,7 +6,7 @@ pickle: dbt scores with it in SQL (int_score_card, collection_scores), and `logi
 the very same table, so training, evaluation and the nightly run agree.
 
 Binning: quantile cut points on the training rows (at most MAX_BINS bins, each with at least
-MIN_BIN_SHARE of the rows), then neighbouring bins are merged until their WOE is monotone in the
+MIN_BIN_SHARE of the rows and MIN_BIN_ROWS rows), then neighbouring bins are merged until their WOE is monotone in the
 feature (a scorecard whose points zig-zag with a feature is hard to explain and rarely true).
 Features whose information value is below MIN_IV are left out.
 """
@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-MAX_BINS = 16           # fine enough for DPD, the strongest feature, to rank within the first month
-MIN_BIN_SHARE = 0.02
+MAX_BINS = 48           # fine enough for DPD, the strongest feature, to rank within the first month
+MIN_BIN_SHARE = 0.015   # ... and beyond DPD 90, a small share of the training rows (docs/scoring.md)
+MIN_BIN_ROWS = 30       # and never fewer rows than this in a bin (small books)
 MIN_IV = 0.01
 SMOOTHING = 0.5          # added to each bin's counts so an all-good or all-bad bin has a finite WOE
 REGULARISATION_C = 1.0   # scikit-learn's inverse L2 strength
@@ -100,7 +101,7 @@ def bin_feature(name: str, x: np.ndarray, y: np.ndarray) -> FeatureBins:
     while edges:
         counts = np.bincount(np.searchsorted(edges, x, side="right"), minlength=len(edges) + 1)
         small = int(np.argmin(counts))
-        if counts[small] >= MIN_BIN_SHARE * len(x):
+        if counts[small] >= max(MIN_BIN_SHARE * len(x), MIN_BIN_ROWS):
             break
         edges.pop(min(small, len(edges) - 1))   # merge it into a neighbour
     if np.all(x == x[0]):

@@ -1,6 +1,7 @@
 """`arrears score train --as-of D`: fit a challenger scorecard on the warehouse's history up to D,
-compare it with the model in force on a time holdout, promote it only when it ranks better, and
-write the model card.
+compare it with the model in force on a time holdout, promote it only when it ranks better where
+treatment is decided (policy scoring.promotion: AUC on the holdout loans up to DPD 30 by default),
+and write the model card.
 
 Examples: marts.score_training_examples (every loan overdue at a past month end, re-derived from the
 ledger as known on D, with its matured 30-day outcome). Time split: the newest HOLDOUT_MONTHS
@@ -36,10 +37,10 @@ from . import evaluate, scorecard
 
 HOLDOUT_MONTHS = 3
 MIN_EXAMPLES = 200              # matured examples needed (each of training and holdout, both classes)
-PROMOTION_MARGIN = 0.0          # the challenger's holdout AUC must exceed the current one's by more
+MIN_PROMOTION_ROWS = 50         # holdout loans the promotion population needs (both outcomes), else all loans
 LABEL = "paid"
 BASELINE_FEATURES = ["dpd", "overdue_amount_value"]
-EARLY_DPD = 30                  # the model card also measures the loans up to this DPD
+MODELS = ("challenger", "current", "baseline_dpd_and_amount")
 PACKAGED_CARD = DBT_PROJECT_DIR / "seeds" / "score_card_default.csv"
 REGISTRY_COLUMNS = ("model_version varchar, trained_as_of date, effective_from date, decision varchar, "
                     "training_data_sha256 varchar, card_json varchar")
@@ -104,11 +105,17 @@ def training_step(as_of: date | None, paths) -> dict:
     it beats the model in force; returns the decision and both models' holdout figures."""
     as_of = as_of or latest_night(paths.warehouse)
     result = train(paths.warehouse, as_of, paths.policy)
-    metrics = result.card["metrics"]
     return {"as_of": as_of.isoformat(), "model_version": result.version, "promoted": result.promoted,
             "effective_from": result.card["effective_from"], "decision": result.card["decision"],
-            "holdout_auc": {name: m["auc"] for name, m in metrics.items()},
-            "model_card": str(result.folder / "model_card.md")}
+            **holdout_figures(result.card), "model_card": str(result.folder / "model_card.md")}
+
+
+def holdout_figures(card: dict) -> dict:
+    """Both models' (and the baseline's) holdout AUC: on every loan and on the promotion population."""
+    promotion = card["promotion"]
+    return {"holdout_auc": {name: m["auc"] for name, m in card["metrics"].items()},
+            "promotion_population": promotion["population"],
+            "promotion_auc": {name: m["auc"] for name, m in card["metrics_promotion_population"].items()}}
 
 
 def complete_history(examples: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -179,6 +186,21 @@ def band_table(policy, p: np.ndarray, y: np.ndarray) -> list[dict]:
             for name, minimum in policy.risk_bands]
 
 
+def promotion_population(holdout: pd.DataFrame, policy) -> tuple[str, np.ndarray]:
+    """The holdout loans promotion compares on: up to the policy's DPD (scoring.promotion.max_dpd),
+    where treatment is decided and DPD alone ranks least; every loan when max_dpd is 0 or that part
+    has fewer than MIN_PROMOTION_ROWS loans or one outcome only (said in the name)."""
+    everyone = np.ones(len(holdout), dtype=bool)
+    if not policy.promotion_max_dpd:
+        return "every overdue loan", everyone
+    chosen = (holdout.dpd <= policy.promotion_max_dpd).to_numpy()
+    paid = holdout[LABEL].astype(int).to_numpy()[chosen]
+    if chosen.sum() < MIN_PROMOTION_ROWS or paid.min(initial=0) == paid.max(initial=0):
+        return (f"every overdue loan (only {int(chosen.sum())} at DPD 1-{policy.promotion_max_dpd} "
+                f"with {int(paid.sum())} paid)"), everyone
+    return f"DPD 1-{policy.promotion_max_dpd}", chosen
+
+
 def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, policy) -> tuple[scorecard.Scorecard, dict]:
     features = feature_names()
     examples, selection = complete_history(examples)
@@ -194,9 +216,14 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
     challenger_p = scorecard.probability(scorecard.logits(pd.DataFrame(card.rows()), holdout))
     current_p = scorecard.probability(scorecard.logits(current, holdout))
     baseline_p = baseline_probability(train, holdout, BASELINE_FEATURES)
-    challenger, incumbent = evaluate.metrics(y, challenger_p), evaluate.metrics(y, current_p)
-    early = (holdout.dpd <= EARLY_DPD).to_numpy()
-    promoted = challenger["auc"] > incumbent["auc"] + PROMOTION_MARGIN
+    predictions = {"challenger": challenger_p, "current": current_p, "baseline_dpd_and_amount": baseline_p}
+    overall = {name: evaluate.metrics(y, p) for name, p in predictions.items()}
+    population, chosen = promotion_population(holdout, policy)
+    y_chosen = y[chosen]
+    focused = {name: evaluate.metrics(y_chosen, p[chosen]) for name, p in predictions.items()}
+    c, i = focused["challenger"]["auc"], focused["current"]["auc"]
+    gain = float(policy.promotion_min_auc_gain)
+    promoted = bool(c > i + gain)
     model_card = {
         "model_version": version,
         "trained_as_of": as_of.isoformat(),
@@ -213,18 +240,19 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
         "features": {fb.feature: {"bins": len(fb.woe), "information_value": round(fb.iv, 4),
                                   "coefficient": round(card.coefficients[fb.feature], 4)} for fb in card.bins},
         "features_left_out": card.dropped,
-        "metrics": {"challenger": challenger, "current": {"model_version": str(current.model_version.iloc[0]), **incumbent},
-                    "baseline_dpd_and_amount": evaluate.metrics(y, baseline_p)},
-        # where treatment choices are made: loans up to DPD 30, where DPD alone ranks least
-        f"metrics_dpd_1_{EARLY_DPD}": {name: evaluate.metrics(y[early], p[early]) for name, p in
-                                       (("challenger", challenger_p), ("current", current_p),
-                                        ("baseline_dpd_and_amount", baseline_p))} if 0 < y[early].sum() < early.sum() else {},
+        "metrics": {name: ({"model_version": str(current.model_version.iloc[0]), **m} if name == "current" else m)
+                    for name, m in overall.items()},
+        # the promotion decision's figures: the loans where treatment choices are made (policy
+        # scoring.promotion.max_dpd; every loan when that part of the holdout is too thin)
+        "metrics_promotion_population": focused,
+        "promotion": {"population": population, "rows": int(chosen.sum()), "metric": "auc",
+                      "min_auc_gain": str(policy.promotion_min_auc_gain)},
         "thresholds": band_table(policy, challenger_p, y),
         "psi_reference": {"holdout_probability_deciles": [round(float(v), 6) for v in
                                                           np.quantile(challenger_p, np.linspace(0.1, 0.9, 9))]},
-        "decision": ("promoted: holdout AUC {c} beats the current model's {i}" if promoted else
-                     "kept the current model: holdout AUC {c} does not beat its {i}").format(
-                         c=challenger["auc"], i=incumbent["auc"]),
+        "decision": (f"promoted: holdout AUC on {population} {c} beats the current model's {i} by more than {gain}"
+                     if promoted else
+                     f"kept the current model: holdout AUC on {population} {c} does not beat its {i} by more than {gain}"),
         "promoted": promoted,
         # a promoted model scores from the next night on: a rerun of D keeps D's scores
         "effective_from": (as_of + timedelta(days=1)).isoformat() if promoted else None,
@@ -275,14 +303,16 @@ def card_markdown(card: dict) -> str:
              f"{card['data_window']['holdout'][1]} ({card['data_window']['holdout_rows']})",
              f"- examples used: {card['data_window'].get('selection', 'every matured example')}",
              f"- training data sha256: `{card['training_data_sha256']}`",
+             f"- promotion compares holdout AUC on: {card.get('promotion', {}).get('population', 'every overdue loan')}",
              f"- decision: {card['decision']}", "",
              "| model | AUC | Gini | KS | decile inversions |", "|---|---|---|---|---|"]
-    for name in (n for n in ("challenger", "current", "baseline_dpd_and_amount") if n in m):
+    for name in (n for n in MODELS if n in m):
         lines.append(f"| {name} | {m[name]['auc']} | {m[name]['gini']} | {m[name]['ks']} | {m[name]['decile_inversions']} |")
-    early = card.get(f"metrics_dpd_1_{EARLY_DPD}") or {}
-    for name in (n for n in ("challenger", "current", "baseline_dpd_and_amount") if n in early):
-        e = early[name]
-        lines.append(f"| {name}, DPD 1-{EARLY_DPD} only ({e['rows']}) | {e['auc']} | {e['gini']} | {e['ks']} | "
+    focused = card.get("metrics_promotion_population") or {}
+    population = card.get("promotion", {}).get("population", "")
+    for name in (n for n in MODELS if n in focused):
+        e = focused[name]
+        lines.append(f"| {name}, {population} ({e['rows']}) | {e['auc']} | {e['gini']} | {e['ks']} | "
                      f"{e['decile_inversions']} |")
     lines += ["", "| feature | bins | IV | coefficient |", "|---|---|---|---|"]
     lines += [f"| {f} | {v['bins']} | {v['information_value']} | {v['coefficient']} |" for f, v in card["features"].items()]

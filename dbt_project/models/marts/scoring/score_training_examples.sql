@@ -11,11 +11,17 @@
     is_complete_history: the extract keeps a loan only until some time after it is closed or written
     off (its retention horizon), so the ledger of the first night no longer holds the loans that
     stopped paying long before it: old month ends look better than they were. An example is
-    complete when its overdue instalment fell due on or after the horizon less the shortest time
-    from falling due to write-off seen in the book: had it never paid, it would still be in the
-    extract. The horizon is the earliest closing or write-off date the warehouse has seen (no
-    closing or no write-off: nothing tells what was dropped, every example counts as complete).
-    Training uses complete examples. -#}
+    complete when its overdue instalment fell due on or after the horizon less the write-off age:
+    had it never paid, it would be written off after the horizon and still be in the extract.
+    Both are read from the book with the policy's quantile q (scoring.complete_history.
+    write_off_quantile, 0.05), so that no single odd loan moves the cut-off: the horizon is the
+    closing date with at most a share q of the closings seen before it (an old loan kept for a
+    legal hold does not open every month end), the write-off age the DPD at write-off with at most
+    a share q of the write-offs younger (a loan written off early for fraud or death does not close
+    them all). q = 0 gives the earliest closing and the shortest write-off. No closing or no
+    write-off: nothing tells what was dropped, every example counts as complete. Training uses
+    complete examples.
+-#}
 
 {%- set outcome_days = var('score_outcome_days') | int %}
 {%- set window_end = dbt.dateadd('day', outcome_days, 'f.observation_date') %}
@@ -42,9 +48,25 @@ paid_after as (
 
 ),
 
+{%- set quantile = var('score_write_off_quantile') %}
+
+closings as (
+
+    select
+        closed_on,
+        row_number() over (order by closed_on) as position,
+        count(*) over () as closings
+    from {{ ref('int_reporting_loans') }}
+    where closed_on is not null
+
+),
+
 retained_since as (
 
-    select min(closed_on) as horizon from {{ ref('int_reporting_loans') }} where closed_on is not null
+    -- the retention horizon: the closing date with at most a share q of the closings before it
+    select min(closed_on) as horizon
+    from closings
+    where position = floor({{ quantile }} * closings) + 1
 
 ),
 
@@ -63,12 +85,31 @@ written_off_at as (
 
 ),
 
+write_off_ages as (
+
+    select
+        dpd_at_write_off,
+        row_number() over (order by dpd_at_write_off, loan_id) as position,
+        count(*) over () as write_offs
+    from written_off_at
+
+),
+
+write_off_age as (
+
+    -- the write-off age with at most a share q of the write-offs younger
+    select min(dpd_at_write_off) as days
+    from write_off_ages
+    where position = floor({{ quantile }} * write_offs) + 1
+
+),
+
 complete_from as (
 
-    -- a loan that never pays leaves the book this soon after it falls due, at the earliest
-    select {{ dbt.dateadd('day', '-1 * w.shortest', 'rs.horizon') }} as first_due_date
+    -- a loan that never pays leaves the book this soon after it falls due
+    select {{ dbt.dateadd('day', '-1 * w.days', 'rs.horizon') }} as first_due_date
     from retained_since rs
-    cross join (select min(dpd_at_write_off) as shortest from written_off_at) w
+    cross join write_off_age w
 
 ),
 
