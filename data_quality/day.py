@@ -230,7 +230,7 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date, assets: tuple[str, ...]
             where = day._where(spec.name)
             if day.delta is not None and spec.name in day.delta.assets:
                 day.totals[spec.name] = con.execute(
-                    f"select count(*) from {table} where _ingest_problem is null").fetchone()[0]
+                    f"select count(*) from {table} where _ingest_problem is null").fetchall()[0][0]
             if spec.name in CHUNKED:
                 rows = con.execute(f"select count(*) from {table} where {where}").fetchone()[0]
                 if rows > chunk_rows():

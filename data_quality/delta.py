@@ -25,7 +25,7 @@ kept in `quality.validate_modes`): ARREARS_VALIDATE_FULL is not set; there is a 
 night P; P is the latest earlier date that was loaded (no later night was ingested and not
 validated); no date after today is validated yet (a rerun of an older date, a reverse backfill);
 P's row hashes are still kept; P was validated with the same suites (a signature of the loan and
-installment suites and the lender time zone). Row hashes are kept for the two latest nights only.
+installment suites, the lender time zone and DuckDB's version, whose hash() the row hashes are). Row hashes are kept for the two latest nights only.
 `quality.snapshot_delta` lists, per night, the keys that were new, changed or removed.
 """
 from __future__ import annotations
@@ -67,9 +67,9 @@ def forced_full() -> bool:
 
 def signature(suites_module, timezone) -> str:
     """What the carried verdicts depend on besides the row: the loan and installment suites (built
-    for a fixed date) and the lender time zone."""
+    for a fixed date), the lender time zone, and DuckDB's version (its hash())."""
     ctx = suites_module.Context(date(2000, 1, 1), timezone=timezone)
-    text = json.dumps({"version": VERSION, "timezone": str(timezone), "suites": {
+    text = json.dumps({"version": VERSION, "duckdb": duckdb.__version__, "timezone": str(timezone), "suites": {
         asset: [e.configuration.to_json_dict() for e in suites_module.SUITES[asset](ctx)]
         for asset in DELTA_ASSETS}}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -98,14 +98,14 @@ def _fallback_reason(con: duckdb.DuckDBPyConnection, as_of: date, previous: date
         return "full validation forced (ARREARS_VALIDATE_FULL)"
     if previous is None:
         return "first validated night"
-    loaded = con.execute("select max(as_of_date) from raw.load_log where as_of_date < ?", [as_of]).fetchone()[0]
+    loaded = con.execute("select max(as_of_date) from raw.load_log where as_of_date < ?", [as_of]).fetchall()[0][0]
     if loaded is not None and loaded != previous:
         return f"the latest earlier loaded night {loaded} is not validated"
-    later = con.execute("select min(as_of_date) from quality.days where as_of_date > ?", [as_of]).fetchone()[0]
+    later = con.execute("select min(as_of_date) from quality.days where as_of_date > ?", [as_of]).fetchall()[0][0]
     if later is not None:
         return f"a later night ({later}) is already validated"
-    state = con.execute("""select signature, kept from quality.validate_modes where as_of_date = ?""",
-                        [previous]).fetchone()
+    state = next(iter(con.execute("""select signature, kept from quality.validate_modes where as_of_date = ?""",
+                                  [previous]).fetchall()), None)
     if state is None or not state[1]:
         return f"no row state kept for {previous}"
     if state[0] != sig:
@@ -139,7 +139,7 @@ def plan(con: duckdb.DuckDBPyConnection, as_of: date, previous: date | None, sig
     reason = _fallback_reason(con, as_of, previous, sig)
     if reason is not None:
         full = Plan("full", reason, sig)
-        full.validated = {asset: con.execute(f"select count(*) from t_rows_{asset}").fetchone()[0]
+        full.validated = {asset: con.execute(f"select count(*) from t_rows_{asset}").fetchall()[0][0]
                           for asset in DELTA_ASSETS}
         return full
     result = Plan("delta", f"delta against {previous}", sig, DELTA_ASSETS)
@@ -149,8 +149,8 @@ def plan(con: duckdb.DuckDBPyConnection, as_of: date, previous: date | None, sig
             where not exists (select 1 from t_prev_{asset} p
                               where p.record_id = t.record_id and p.row_hash = t.row_hash and not p.flagged)
                or record_id in (select record_id from t_rows_{asset} group by record_id having count(*) > 1)""")
-        result.validated[asset] = con.execute(f"select count(*) from t_validate_{asset}").fetchone()[0]
-        result.carried[asset] = con.execute(f"select count(*) from t_rows_{asset}").fetchone()[0] \
+        result.validated[asset] = con.execute(f"select count(*) from t_validate_{asset}").fetchall()[0][0]
+        result.carried[asset] = con.execute(f"select count(*) from t_rows_{asset}").fetchall()[0][0] \
             - result.validated[asset]
     return result
 
@@ -178,7 +178,7 @@ def carried_counts(con: duckdb.DuckDBPyConnection, asset: str, expectations: lis
     table = f"g_{asset}"
     counts = ", ".join(f"count(*) filter (where {_missing(e.configuration)})" for e in expectations)
     row = con.execute(f"""select count(*), {counts} from {table} where _ingest_problem is null
-                          and _source_row not in (select _source_row from t_validate_{asset})""").fetchone()
+                          and _source_row not in (select _source_row from t_validate_{asset})""").fetchall()[0]
     total = row[0]
     return {e.configuration.meta["rule"]: (total, total - missing) for e, missing in zip(expectations, row[1:])}
 
@@ -200,7 +200,7 @@ def record(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str, delta: Plan
     con.execute("insert into quality.validate_modes values (?, ?, ?, ?, ?, ?, ?, true)", [
         as_of, run_id, delta.mode, delta.reason, delta.signature,
         sum(delta.validated.values()), sum(delta.carried.values())])
-    previous = con.execute("select max(as_of_date) from quality.days where as_of_date < ?", [as_of]).fetchone()[0]
+    previous = con.execute("select max(as_of_date) from quality.days where as_of_date < ?", [as_of]).fetchall()[0][0]
     if previous is not None:
         con.execute("delete from quality.validated_rows where as_of_date < ?", [previous])
         con.execute("update quality.validate_modes set kept = false where as_of_date < ?", [previous])
