@@ -23,22 +23,12 @@ from pipelines.landing import LANDING_FILES, MANIFEST_NAME
 from pipelines.nightly import ingest_step, transform_step, validate_step
 from pipelines.settings import Paths
 from pipelines.warehouse import reader
+from tests.test_validate_chunks import TABLES as QUALITY_TABLES
 
 pytestmark = pytest.mark.slow
 START = date(2026, 10, 29)
 DAYS = 6                                      # seed 9 truncates a file of day 3 (SKIPPED)
-TABLES = {
-    "quarantine": "as_of_date, file, source_row, record_id, rule, severity, reason",
-    "validation_results": "as_of_date, file, suite, rule, expectation, description, severity, action, success, "
-                          "element_count, unexpected_count, unexpected_percent, sample",
-    "corrections": "as_of_date, file, record_id, field, before, after, rule",
-    "lost_records": "as_of_date, file, record_id, action, restored_from, last_delivered_on, reason",
-    "customers": "* exclude (run_id)",
-    "restored_loans": "* exclude (run_id)",
-    "restored_installments": "* exclude (run_id)",
-    "days": "as_of_date",
-    "snapshot_delta": "*",
-}
+TABLES = {**QUALITY_TABLES, "days": "as_of_date", "snapshot_delta": "*"}
 WHOLE_CHANGE = START + timedelta(days=2)      # every loan and installment row differs from the night before
 SKIPPED = START + timedelta(days=3)           # never delivered: the next night follows a gap
 # ingest + validate in this order; the last runs re-run a middle night and then the latest
