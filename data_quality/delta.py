@@ -47,9 +47,9 @@ VERSION = 1       # bump when what a row hash covers, or how verdicts carry, cha
 
 DDL = [
     """create table if not exists quality.validated_rows (
-        as_of_date date, asset varchar, record_id varchar, row_hash ubigint, flagged boolean)""",
+        as_of_date date, asset varchar, record_id varchar, row_hash ubigint, flagged boolean, run_id varchar)""",
     """create table if not exists quality.snapshot_delta (
-        as_of_date date, asset varchar, record_id varchar, change varchar)""",
+        as_of_date date, asset varchar, record_id varchar, change varchar, run_id varchar)""",
     """create table if not exists quality.validate_modes (
         as_of_date date, run_id varchar, mode varchar, reason varchar, signature varchar,
         rows_validated bigint, rows_carried bigint, kept boolean)""",
@@ -191,12 +191,12 @@ def record(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str, delta: Plan
         con.register("_flagged", pd.DataFrame({"_source_row": pd.Series(flagged, dtype="int64")}))
         try:
             con.execute(f"""insert into quality.validated_rows
-                select ?, '{asset}', record_id, row_hash, _source_row in (select _source_row from _flagged)
-                from t_rows_{asset}""", [as_of])
+                select ?, '{asset}', record_id, row_hash, _source_row in (select _source_row from _flagged), ?
+                from t_rows_{asset}""", [as_of, run_id])
         finally:
             con.unregister("_flagged")
-        con.execute(f"insert into quality.snapshot_delta select ?, '{asset}', record_id, change from t_delta_{asset}",
-                    [as_of])
+        con.execute(f"insert into quality.snapshot_delta select ?, '{asset}', record_id, change, ? from t_delta_{asset}",
+                    [as_of, run_id])
     con.execute("insert into quality.validate_modes values (?, ?, ?, ?, ?, ?, ?, true)", [
         as_of, run_id, delta.mode, delta.reason, delta.signature,
         sum(delta.validated.values()), sum(delta.carried.values())])
