@@ -2,7 +2,9 @@
 
     validate_step(as_of, paths, run_id) -> dict
 
-1. read the date's delivered rows and yesterday's validated state (data_quality.day);
+1. read the date's delivered rows and yesterday's validated state (data_quality.day); on a following
+   night only new and changed loans and installments go through GX, the others carry their
+   verdicts forward (data_quality.delta; ARREARS_VALIDATE_FULL=1 validates everything);
 2. correct the customer master with the named rules (data_quality.corrections);
 3. run the GX suites (data_quality.suites) on every file and the cross-file assets;
 4. a failed critical expectation blocks the night: its result is recorded, Data Docs are
