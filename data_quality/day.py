@@ -22,6 +22,7 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from data_quality import delta as delta_mod
 from data_quality import store
 from pipelines.ingest.load import date_column
 from pipelines.landing import LANDING_FILES, LandingFile
@@ -76,9 +77,19 @@ class Day:
     counts: dict[str, int] = field(default_factory=dict)
     con: duckdb.DuckDBPyConnection | None = None                     # holds the date's temp tables
     chunked: dict[str, int] = field(default_factory=dict)            # asset -> rows, read in chunks
+    delta: "delta_mod.Plan | None" = None                             # which rows GX sees (data_quality.delta)
+    totals: dict[str, int] = field(default_factory=dict)             # asset -> loaded rows (whole table)
 
     def rows_of(self, asset: str) -> int:
+        if asset in self.totals:
+            return self.totals[asset]
         return self.chunked[asset] if asset in self.chunked else len(self.frames[asset])
+
+    def _where(self, asset: str) -> str:
+        """The rows of the asset GX validates: every loaded row, or (delta) those the plan keeps."""
+        if self.delta is not None and asset in self.delta.assets:
+            return f"_ingest_problem is null and {self.delta.condition(asset)}"
+        return "_ingest_problem is null"
 
     def chunks(self, asset: str) -> Iterator[pd.DataFrame]:
         """The asset's rows as frames of about chunk_rows(), each key in one frame, each in row order."""
@@ -88,7 +99,7 @@ class Day:
         parts = max(1, math.ceil(self.chunked[asset] / chunk_rows()))
         key = _q(LANDING_FILES[asset].key[0])
         for part in range(parts):
-            yield _df(self.con, f"""select * from g_{asset} where _ingest_problem is null
+            yield _df(self.con, f"""select * from g_{asset} where {self._where(asset)}
                                     and hash({key}) % {parts} = {part} order by _source_row""")
 
     def delivered_rows(self, asset: str, source_rows: list) -> pd.DataFrame:
@@ -126,8 +137,11 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) ->
     return frame
 
 
-def prepare(con: duckdb.DuckDBPyConnection, as_of: date, assets: tuple[str, ...] | None = None) -> Day:
-    """The date's frames for the GX assets (all of them, or only `assets`) and the restoration sets."""
+def prepare(con: duckdb.DuckDBPyConnection, as_of: date, assets: tuple[str, ...] | None = None,
+            signature: str | None = None) -> Day:
+    """The date's frames for the GX assets (all of them, or only `assets`) and the restoration sets.
+    With a suite `signature` (data_quality.delta), the snapshot delta against the previous night is
+    taken and, when delta mode is allowed, loans and installments frames hold only the rows to validate."""
     previous = store.previous_day(con, as_of)
     day = Day(as_of, previous)
     p = {"as_of": as_of, "prev": previous}
@@ -208,15 +222,21 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: date, assets: tuple[str, ...]
 
     _derive_integrity_columns(con, as_of, previous)
     day.con = con
+    if signature is not None:
+        day.delta = delta_mod.plan(con, as_of, previous, signature)
     for spec in LANDING_FILES.values():
         if assets is None or spec.name in assets:
             table = "g_" + spec.name if spec.name in DERIVED else "d_" + spec.name
+            where = day._where(spec.name)
+            if day.delta is not None and spec.name in day.delta.assets:
+                day.totals[spec.name] = con.execute(
+                    f"select count(*) from {table} where _ingest_problem is null").fetchall()[0][0]
             if spec.name in CHUNKED:
-                rows = con.execute(f"select count(*) from {table} where _ingest_problem is null").fetchone()[0]
+                rows = con.execute(f"select count(*) from {table} where {where}").fetchone()[0]
                 if rows > chunk_rows():
                     day.chunked[spec.name] = rows
                     continue
-            day.frames[spec.name] = _df(con, f"select * from {table} where _ingest_problem is null order by _source_row")
+            day.frames[spec.name] = _df(con, f"select * from {table} where {where} order by _source_row")
     # Yesterday's customers and what became of them: present; lost (a loan still needs them:
     # restored); left (all their loans of yesterday had a closing status); unexplained (gone while
     # no loan of yesterday or today names them: nothing shows they were closed, so reported).

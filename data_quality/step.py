@@ -2,7 +2,9 @@
 
     validate_step(as_of, paths, run_id) -> dict
 
-1. read the date's delivered rows and yesterday's validated state (data_quality.day);
+1. read the date's delivered rows and yesterday's validated state (data_quality.day); on a following
+   night only new and changed loans and installments go through GX, the others carry their
+   verdicts forward (data_quality.delta; ARREARS_VALIDATE_FULL=1 validates everything);
 2. correct the customer master with the named rules (data_quality.corrections);
 3. run the GX suites (data_quality.suites) on every file and the cross-file assets;
 4. a failed critical expectation blocks the night: its result is recorded, Data Docs are
@@ -22,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from data_quality import corrections as rules
-from data_quality import formats, history, steward, store, suites
+from data_quality import delta, formats, history, steward, store, suites
 from data_quality.day import Day, prepare
 from data_quality.validate import Outcome, Validation
 from pipelines.errors import BatchBlocked
@@ -209,13 +211,16 @@ def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True
     folder = steward.docs_folder(paths, as_of)
     with writer(paths.warehouse) as con:
         store.ensure(con)
-        day = prepare(con, as_of)
+        zone = _lender_timezone(paths, as_of)
+        day = prepare(con, as_of, signature=delta.signature(suites, zone))
         corrected, audit = _customers_frame(day)
         gx_customers = _with_id_birth_date(corrected)
         day.frames["customers"] = gx_customers
-        context = _context(day, _lender_timezone(paths, as_of))
+        context = _context(day, zone)
         for asset, build in suites.SUITES.items():
-            validation.run_chunks(asset, day.chunks(asset), build(context))
+            expectations = build(context)
+            carried = delta.carried_counts(con, asset, expectations) if asset in day.delta.assets else None
+            validation.run_chunks(asset, day.chunks(asset), expectations, carried)
         outcomes = validation.outcomes
         failed_critical = [o for o in outcomes if not o.success and o.severity == "critical"]
         results = _validation_rows(outcomes, as_of, run_id)
@@ -267,6 +272,7 @@ def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True
             installments = day.restored_installments.assign(as_of_date=as_of, run_id=run_id)
             store.insert_frame(con, "restored_installments", installments,
                                ["as_of_date", *store.INSTALLMENT_COLUMNS, "restored_from", "run_id"])
+            delta.record(con, as_of, run_id, day.delta, outcomes)
             con.execute("insert into quality.days values (?, ?, now())", [as_of, run_id])
             linked = int(customers.groupby("person_id")["customer_id"].transform("count").gt(1).sum())
             counts = {"corrections": int((audit["rule"] != "fallback_last_valid").sum()),
@@ -287,7 +293,8 @@ def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True
             "restored": counts["restored"], "reported_lost": counts["reported_lost"],
             "quarantined": counts["quarantined"],
             "customers_linked_to_a_person": linked, "data_docs": str(docs) if docs else None,
-            "steward_report": str(report),
+            "steward_report": str(report), "mode": day.delta.mode, "mode_reason": day.delta.reason,
+            "rows_validated": day.delta.validated, "rows_carried": day.delta.carried,
             "seconds": round(time.perf_counter() - started, 2)}
 
 

@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from data_quality import delta
 from pipelines.landing import LANDING_FILES
 
 CUSTOMER_COLUMNS = list(LANDING_FILES["customers"].columns)
@@ -52,11 +53,11 @@ DDL = [
 ]
 
 PER_DAY_TABLES = ("corrections", "quarantine", "lost_records", "customers", "restored_loans",
-                  "restored_installments", "days")
+                  "restored_installments", "days", *delta.TABLES)
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in DDL:
+    for statement in DDL + delta.DDL:
         con.execute(statement)
 
 

@@ -116,11 +116,14 @@ class Validation:
         """The asset's suite on one frame (the whole night's rows)."""
         return self.run_chunks(asset, [frame], expectations)
 
-    def run_chunks(self, asset: str, frames: Iterable[pd.DataFrame], expectations: list) -> list[Outcome]:
+    def run_chunks(self, asset: str, frames: Iterable[pd.DataFrame], expectations: list,
+                   carried: dict[str, tuple[int, int]] | None = None) -> list[Outcome]:
         """The asset's suite on its rows delivered in chunks (frames partitioned by the record key, each
         in row order): one Outcome per expectation, the same as for the whole frame. Counts add up,
         `mostly` is decided on the totals, the unexpected rows and the sample are taken in row order;
-        the partition keeps every key in one chunk, so uniqueness per chunk is uniqueness overall."""
+        the partition keeps every key in one chunk, so uniqueness per chunk is uniqueness overall.
+        `carried`: rule -> (elements, considered) of the rows not given to GX, which pass every
+        expectation (delta validation, data_quality.delta): added to the totals."""
         suite = self.context.suites.add(gx.ExpectationSuite(name=f"arrears.{asset}", expectations=expectations))
         definition = self.source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("night")
         merged: list[Outcome] | None = None
@@ -133,7 +136,12 @@ class Validation:
             else:
                 totals = [a + b for a, b in zip(totals, considered)]
                 merged = [_merge(m, o) for m, o in zip(merged, outcomes)]
-        for outcome, considered, item in zip(merged, totals, first[1].results if chunks > 1 else []):
+        if carried is not None:
+            totals = [t + carried[o.rule][1] for t, o in zip(totals, merged)]
+            for outcome in merged:
+                outcome.element_count += carried[outcome.rule][0]
+        for outcome, considered, item in zip(merged, totals,
+                                             first[1].results if chunks > 1 or carried is not None else []):
             mostly = (item.expectation_config.kwargs or {}).get("mostly")
             if mostly is not None and not outcome.exception:
                 outcome.success = considered == 0 or _mostly_success(considered, outcome.unexpected_count, mostly)

@@ -3,7 +3,7 @@
     with the same columns, so that a dbt run without the validate step (a test building only the
     delinquency marts, a warehouse loaded before the step existed) still builds.
     quality_columns() lists every table's columns; tests/test_quality.py checks that they equal the
-    tables data_quality/store.py creates. -#}
+    tables data_quality/store.py (and data_quality/delta.py) creates. -#}
 {% macro quality_columns() -%}
     {{- return({
         'corrections': [['as_of_date', 'DATE'], ['file', 'VARCHAR'], ['record_id', 'VARCHAR'], ['field', 'VARCHAR'], ['before', 'VARCHAR'], ['after', 'VARCHAR'], ['rule', 'VARCHAR'], ['run_id', 'VARCHAR']],
@@ -12,6 +12,9 @@
         'lost_records': [['as_of_date', 'DATE'], ['file', 'VARCHAR'], ['record_id', 'VARCHAR'], ['action', 'VARCHAR'], ['restored_from', 'DATE'], ['last_delivered_on', 'DATE'], ['reason', 'VARCHAR'], ['run_id', 'VARCHAR']],
         'quarantine': [['as_of_date', 'DATE'], ['file', 'VARCHAR'], ['source_row', 'BIGINT'], ['record_id', 'VARCHAR'], ['rule', 'VARCHAR'], ['severity', 'VARCHAR'], ['reason', 'VARCHAR'], ['run_id', 'VARCHAR']],
         'restored_installments': [['as_of_date', 'DATE'], ['loan_id', 'VARCHAR'], ['installment_no', 'INTEGER'], ['due_date', 'DATE'], ['principal_due', 'DECIMAL(18,2)'], ['interest_due', 'DECIMAL(18,2)'], ['fee_due', 'DECIMAL(18,2)'], ['restored_from', 'DATE'], ['run_id', 'VARCHAR']],
+        'snapshot_delta': [['as_of_date', 'DATE'], ['asset', 'VARCHAR'], ['record_id', 'VARCHAR'], ['change', 'VARCHAR'], ['run_id', 'VARCHAR']],
+        'validate_modes': [['as_of_date', 'DATE'], ['run_id', 'VARCHAR'], ['mode', 'VARCHAR'], ['reason', 'VARCHAR'], ['signature', 'VARCHAR'], ['rows_validated', 'BIGINT'], ['rows_carried', 'BIGINT'], ['kept', 'BOOLEAN']],
+        'validated_rows': [['as_of_date', 'DATE'], ['asset', 'VARCHAR'], ['record_id', 'VARCHAR'], ['row_hash', 'UBIGINT'], ['flagged', 'BOOLEAN'], ['run_id', 'VARCHAR']],
         'restored_loans': [['as_of_date', 'DATE'], ['loan_id', 'VARCHAR'], ['customer_id', 'VARCHAR'], ['product', 'VARCHAR'], ['currency', 'VARCHAR'], ['principal_amount', 'DECIMAL(18,2)'], ['annual_interest_rate', 'DECIMAL(9,6)'], ['disbursed_on', 'DATE'], ['maturity_date', 'DATE'], ['status', 'VARCHAR'], ['closed_on', 'DATE'], ['restored_from', 'DATE'], ['reason', 'VARCHAR'], ['run_id', 'VARCHAR']],
         'runs': [['run_id', 'VARCHAR'], ['as_of_date', 'DATE'], ['status', 'VARCHAR'], ['reason', 'VARCHAR'], ['started_at', 'TIMESTAMP WITH TIME ZONE'], ['seconds', 'DOUBLE'], ['expectations', 'INTEGER'], ['failed_critical', 'INTEGER'], ['failed_warning', 'INTEGER'], ['corrections', 'INTEGER'], ['fallbacks', 'INTEGER'], ['restored', 'INTEGER'], ['quarantined', 'INTEGER'], ['persons_linked', 'INTEGER']],
         'validation_results': [['run_id', 'VARCHAR'], ['as_of_date', 'DATE'], ['file', 'VARCHAR'], ['suite', 'VARCHAR'], ['rule', 'VARCHAR'], ['expectation', 'VARCHAR'], ['description', 'VARCHAR'], ['severity', 'VARCHAR'], ['action', 'VARCHAR'], ['success', 'BOOLEAN'], ['element_count', 'BIGINT'], ['unexpected_count', 'BIGINT'], ['unexpected_percent', 'DOUBLE'], ['sample', 'VARCHAR'], ['validated_at', 'TIMESTAMP WITH TIME ZONE']],
