@@ -46,7 +46,6 @@ def dbt_env(warehouse: Path) -> dict[str, str]:
     settings = prepared_settings(warehouse)
     return {
         "ARREARS_WAREHOUSE": str(warehouse),
-        # dbt's own connection gets the pipeline's DuckDB settings (macro warehouse_settings, on-run-start)
         "ARREARS_DBT_MEMORY_LIMIT": settings["memory_limit"],
         "ARREARS_DBT_THREADS": settings["threads"],
         "ARREARS_DBT_TEMP_DIR": settings["temp_directory"],
