@@ -28,6 +28,7 @@ from pathlib import Path
 from pipelines import crashpoints
 from pipelines.errors import DataTestFailed, TransformFailed, WarehouseBusy
 from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.warehouse import prepared_settings
 
 # The night's dbt steps, in order: names of selectors in dbt_project/selectors.yml.
 STEPS: tuple[str, ...] = ("staging", "delinquency", "scoring", "contact", "reporting")
@@ -38,10 +39,16 @@ MAX_NAMED = 5  # failures named in the one-line message
 
 def dbt_env(warehouse: Path) -> dict[str, str]:
     """Environment for dbt: the warehouse file, and target/log folders beside it so that two
-    warehouses (e.g. parallel tests) never share dbt's working files."""
+    warehouses (e.g. parallel tests) never share dbt's working files; the DuckDB memory limit, threads
+    and spill folder of every pipeline connection (pipelines.warehouse.duckdb_settings), which the
+    project's on-run-start hook sets on dbt's connection (dbt_project/macros/warehouse_settings.sql)."""
     work = warehouse.parent / ".dbt"
+    settings = prepared_settings(warehouse)
     return {
         "ARREARS_WAREHOUSE": str(warehouse),
+        "ARREARS_DBT_MEMORY_LIMIT": settings["memory_limit"],
+        "ARREARS_DBT_THREADS": settings["threads"],
+        "ARREARS_DBT_TEMP_DIR": settings["temp_directory"],
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),

@@ -47,15 +47,20 @@ def duckdb_settings(warehouse: Path) -> dict[str, str]:
     return {"memory_limit": memory, "threads": threads, "temp_directory": temp}
 
 
-def apply_settings(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """SET rather than connect(config=...): a process may already hold the database open (dbt's
-    in-process runner), and DuckDB refuses a second connection with a different configuration."""
+def prepared_settings(warehouse: Path) -> dict[str, str]:
+    """duckdb_settings() with the spill folder created (private unless the operator chose it)."""
     settings = duckdb_settings(warehouse)
     if "ARREARS_DUCKDB_TEMP_DIR" in os.environ:
         Path(settings["temp_directory"]).mkdir(parents=True, exist_ok=True)   # the operator's folder, as it is
     else:
         private_dir(Path(settings["temp_directory"]))   # spilled pages carry personal data too
-    for name, value in settings.items():
+    return settings
+
+
+def apply_settings(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """SET rather than connect(config=...): a process may already hold the database open (dbt's
+    in-process runner), and DuckDB refuses a second connection with a different configuration."""
+    for name, value in prepared_settings(warehouse).items():
         con.execute(f"set {name} = '{value.replace(chr(39), chr(39) * 2)}'")
 
 

@@ -16,6 +16,7 @@ import pytest
 from bench.compare_marts import compare_marts
 from pipelines import nightly, transform
 from pipelines.policy import load_policy
+from pipelines.warehouse import duckdb_settings
 from tests.test_backfill import NIGHTS, _landing, _paths  # the order test's book: late payment, phone change, lost loan
 
 pytestmark = pytest.mark.slow
@@ -56,3 +57,8 @@ def test_nights_keep_the_parse_and_build_the_marts_of_the_build_with_the_date_as
         assert "Partial parsing enabled" in later
     # the date in the environment is for the invocation only
     assert transform.AS_OF_ENV not in os.environ
+    # dbt's own DuckDB connection gets the pipeline's memory limit, threads and spill folder (on-run-start)
+    settings = duckdb_settings(night.warehouse)
+    for run in runs:
+        for name, value in settings.items():
+            assert f"set {name} = '{value}';" in run

@@ -204,3 +204,32 @@ def test_the_lineage_parser_follows_calls_and_constants():
         "marts.contact_log", "marts.contact_recipients"}
     assert "marts.loan_installment_allocation" in tables_read("pipelines.contact.letters:letters_writer")
     assert "marts.loan_payment_effects" in tables_read("pipelines.evidence:EvidencePacks.write")  # via explain
+
+
+def test_the_night_selector_builds_exactly_the_union_of_the_steps(tmp_path):
+    """`night` (what `arrears run` builds) is written as the project's folders for a cheap start-up; it
+    must select what the DAG's five steps select between them, no node more or less."""
+    from dbt.cli.main import dbtRunner
+
+    from pipelines.transform import INDIRECT_SELECTION, NIGHT, STEPS, dbt_env, policy_vars
+
+    saved = dict(os.environ)
+    try:
+        os.environ.update(dbt_env(tmp_path / "arrears.duckdb"))
+
+        def selected(selector: str) -> set[str]:
+            result = dbtRunner().invoke(
+                ["ls", "--project-dir", str(PROJECT), "--quiet", "--vars", policy_vars(), "--selector", selector,
+                 "--indirect-selection", INDIRECT_SELECTION, "--exclude-resource-type", "unit_test",
+                 "--output", "json", "--output-keys", "unique_id"])
+            assert result.success, result.exception
+            return {json.loads(line)["unique_id"] for line in result.result}
+
+        steps = [selected(step) for step in STEPS]
+        night = selected(NIGHT)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert night == set().union(*steps)
+    assert sum(len(step) for step in steps) == len(night)  # and no step repeats another's node
+    assert any(node.startswith("seed.") for node in night) and any(node.startswith("test.") for node in night)

@@ -65,10 +65,11 @@
 {%- endif -%}
 {%- for _ in range(day.steps) -%}
     {%- set day.d = day.d + dt.timedelta(days=1) -%}
-    {%- for _ in range(366) -%}
-        {%- if not (day.d.isoformat() in calendar['workdays'] or (day.d.weekday() < 5 and day.d.isoformat() not in calendar['holidays'])) -%}
-            {%- set day.d = day.d + dt.timedelta(days=1) -%}
+    {%- for _ in range(366) -%}  {#- to the next business day: a year at most -#}
+        {%- if day.d.isoformat() in calendar['workdays'] or (day.d.weekday() < 5 and day.d.isoformat() not in calendar['holidays']) -%}
+            {%- break -%}
         {%- endif -%}
+        {%- set day.d = day.d + dt.timedelta(days=1) -%}
     {%- endfor -%}
 {%- endfor -%}
 {{ return(day.d) }}
