@@ -60,9 +60,9 @@ def pull_step(as_of: date, paths: Paths, sources: str | None = None, wait: bool 
     """Fill the landing folder of `as_of` from the lender's database or SFTP server when the sources file
     (`sources` or ARREARS_SOURCES) says so; with the file drop (no sources file) there is nothing to do.
     `ready` is False only with `wait` (the DAG's sensor) while the lender's SFTP folder lacks its manifest."""
-    try:
-        from pipelines.pull import pull
+    from pipelines.pull import pull
 
+    try:
         return {"ready": True, **pull(as_of, paths.landing, paths.warehouse, sources)}
     except NotDelivered as exc:
         if not wait:
