@@ -73,7 +73,7 @@ def main() -> None:
             return timed
         return original(out, as_of, run_id, policy_version, [wrap(w) for w in writers_], summary)
 
-    nightly.publish = timed_publish
+    publish_module.publish = timed_publish  # publish_step imports it when it runs
     print(f"load before: {os.getloadavg()}")
     for offset in range(args.skip, args.skip + args.nights):
         as_of = args.start + timedelta(days=offset)

@@ -1,7 +1,7 @@
 """Benchmark: the nightly steps of a generated book, each against its floor, measured in one run.
 
     .venv/bin/python bench/bench_night.py --loans 20000 --nights 2 [--workdir bench/results/night-20000]
-                                          [--max-rss-gib 10] [--landing DIR]
+                                          [--max-rss-gib 5] [--landing DIR]
 
 Generates `--nights` extracts of a `--loans` book (or uses `--landing`), then runs the nights one by
 one, each step (ingest, validate, transform, publish) in its own process, and prints per step: wall
@@ -13,8 +13,10 @@ the same run on the same input:
 - publish: the same scan of the night's marts plus the bare PDF engine (ReportLab, one page of plain
   text per letter the night published).
 
-A step whose process tree passes `--max-rss-gib` is killed and the run stops (other work shares the
-machine). Results go to <workdir>/results.json; `uptime` is recorded before and after.
+A step whose process tree passes `--max-rss-gib` (default 5) is killed and the run stops (other work shares
+the machine); unless ARREARS_DUCKDB_MEMORY_LIMIT is set, each step's DuckDB gets half that limit, so it
+spills to disk before the guard kills it (a 1,000,000-loan book stays inside the limit or stops, never takes
+the machine). Results go to <workdir>/results.json; `uptime` is recorded before and after.
 """
 from __future__ import annotations
 
@@ -85,8 +87,15 @@ class StepFailed(RuntimeError):
     pass
 
 
-def measure(argv: list[str], max_rss: int, env: dict | None = None) -> tuple[float, int, str]:
-    """(seconds, peak tree RSS in bytes, stdout) of a child process; killed past `max_rss`."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(argv: list[str], max_rss: int, env: dict | None = None) -> tuple[float, int, str, float]:
+    """(seconds, peak tree RSS in bytes, stdout, CPU seconds of the child and its children) of a child
+    process; killed past `max_rss`."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak, over = 0, False
@@ -105,6 +114,7 @@ def measure(argv: list[str], max_rss: int, env: dict | None = None) -> tuple[flo
     watcher.start()
     out, err = proc.communicate()
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     watcher.join()
     if over:
         raise StepFailed(f"{argv[-3:]}: resident memory passed {max_rss / 2**30:.1f} GiB; stopped")
@@ -114,17 +124,22 @@ def measure(argv: list[str], max_rss: int, env: dict | None = None) -> tuple[flo
         self_peak = json.loads(out.strip().splitlines()[-1]).get("self_max_rss_kib", 0) * 1024
     except (ValueError, IndexError):
         self_peak = 0
-    return elapsed, max(peak, self_peak), out
+    return elapsed, max(peak, self_peak), out, cpu
 
 
 # --- floors -----------------------------------------------------------------------------------
+
+def _duckdb_config() -> dict:
+    """The floors run in this process: the same memory limit as the steps (set in main())."""
+    return {"memory_limit": os.environ.get("ARREARS_DUCKDB_MEMORY_LIMIT", "2GiB")}
+
 
 def _floor_ingest(folder: Path) -> float:
     import duckdb
 
     from pipelines.landing import LANDING_FILES
 
-    con = duckdb.connect()
+    con = duckdb.connect(config=_duckdb_config())
     started = time.perf_counter()
     for spec in LANDING_FILES.values():
         path = folder / spec.csv_name
@@ -141,7 +156,7 @@ def _floor_scan(warehouse: Path, as_of: date, tables: list[tuple[str, str]]) -> 
     """One scan of the night's rows of `tables` ((table, date column)) into temp tables."""
     import duckdb
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True, config=_duckdb_config())
     started = time.perf_counter()
     for i, (table, column) in enumerate(tables):
         con.execute(f"create temp table s{i} as select * from {table} where {column} = ?", [as_of])
@@ -204,7 +219,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--landing", type=Path, help="use these extracts instead of generating")
     parser.add_argument("--start", type=date.fromisoformat, default=START)
-    parser.add_argument("--max-rss-gib", type=float, default=10.0)
+    parser.add_argument("--max-rss-gib", type=float, default=5.0,
+                        help="stop the run when a step's process tree passes this (default 5 GiB)")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--as-of", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -225,19 +241,23 @@ def main() -> None:
             landing.symlink_to(args.landing.absolute())
     else:
         shutil.rmtree(landing, ignore_errors=True)
-        seconds, peak, _ = measure([sys.executable, "-m", "pipelines.cli", "generate", "--out", str(landing),
+        seconds, peak, _, _ = measure([sys.executable, "-m", "pipelines.cli", "generate", "--out", str(landing),
                                     "--start", args.start.isoformat(), "--days", str(args.nights),
                                     "--loans", str(args.loans)], max_rss)
         results["generate"] = {"seconds": round(seconds, 1), "peak_rss_mib": peak >> 20}
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env.setdefault("ARREARS_DUCKDB_MEMORY_LIMIT", f"{max(512, int(args.max_rss_gib * 1024 / 2))}MiB")
+    os.environ["ARREARS_DUCKDB_MEMORY_LIMIT"] = env["ARREARS_DUCKDB_MEMORY_LIMIT"]  # the floors' too
     warehouse = workdir / "warehouse" / "arrears.duckdb"
-    print(f"{args.loans:,} loans; load: {results['uptime_before']}")
-    print(f"{'night':<12}{'step':<11}{'seconds':>9}{'peak MiB':>10}{'floor s':>9}{'ratio':>8}")
+    results["duckdb_memory_limit"] = env["ARREARS_DUCKDB_MEMORY_LIMIT"]
+    print(f"{args.loans:,} loans; DuckDB memory limit {env['ARREARS_DUCKDB_MEMORY_LIMIT']}; "
+          f"load: {results['uptime_before']}")
+    print(f"{'night':<12}{'step':<11}{'seconds':>9}{'cpu s':>8}{'peak MiB':>10}{'floor s':>9}{'ratio':>8}")
     for n in range(args.nights):
         as_of = args.start + timedelta(days=n)
         night = {"as_of": as_of.isoformat(), "steps": {}}
         for step in STEPS:
-            seconds, peak, _ = measure([sys.executable, __file__, "--workdir", str(workdir), "--loans",
+            seconds, peak, _, cpu = measure([sys.executable, __file__, "--workdir", str(workdir), "--loans",
                                         str(args.loans), "--step", step, "--as-of", as_of.isoformat()], max_rss, env)
             if step == "ingest":
                 floor = _floor_ingest(landing / as_of.isoformat())
@@ -246,14 +266,16 @@ def main() -> None:
             else:
                 floor = _floor_scan(warehouse, as_of, _mart_tables(warehouse)) + _floor_pdf(
                     _letters_published(workdir / "outbox", as_of))
-            night["steps"][step] = {"seconds": round(seconds, 2), "peak_rss_mib": peak >> 20,
+            night["steps"][step] = {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mib": peak >> 20,
                                     "floor_seconds": round(floor, 3), "ratio": round(seconds / floor, 1)}
-            print(f"{as_of.isoformat():<12}{step:<11}{seconds:>9.1f}{peak >> 20:>10,}{floor:>9.2f}"
+            print(f"{as_of.isoformat():<12}{step:<11}{seconds:>9.1f}{cpu:>8.1f}{peak >> 20:>10,}{floor:>9.2f}"
                   f"{seconds / floor:>7.0f}x", flush=True)
         total = sum(s["seconds"] for s in night["steps"].values())
-        night["total_seconds"] = round(total, 1)
+        cpu_total = sum(s["cpu_seconds"] for s in night["steps"].values())
+        night["total_seconds"], night["cpu_seconds"] = round(total, 1), round(cpu_total, 1)
         night["peak_rss_mib"] = max(s["peak_rss_mib"] for s in night["steps"].values())
-        print(f"{as_of.isoformat():<12}{'night':<11}{total:>9.1f}{night['peak_rss_mib']:>10,}", flush=True)
+        print(f"{as_of.isoformat():<12}{'night':<11}{total:>9.1f}{cpu_total:>8.1f}{night['peak_rss_mib']:>10,}",
+              flush=True)
         results["nights"].append(night)
     results["uptime_after"] = _uptime()
     (workdir / "results.json").write_text(json.dumps(results, indent=2))

@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="generate a book and run the nightly pipeline over a span of days")
     demo.add_argument("--loans", type=int, default=20_000)
     demo.add_argument("--days", type=int, default=5,
-                      help="nights to run (default 5, about 25 s each on an idle 2-core machine; 30 for a month)")
+                      help="nights to run (default 5; 30 for a month); the demo prints what its nights cost")
     demo.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 28),
                       help="first business date (default 2026-10-28: the nights cross a month end)")
     demo.add_argument("--seed", type=int, default=42)

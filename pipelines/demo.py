@@ -8,6 +8,7 @@ show the corrections, restorations and quarantine in their data-quality reports.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from pipelines.settings import Paths
 
 def run_demo(paths: Paths, loans: int, days: int, start: date, seed: int, faults: bool = False) -> None:
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     print(f"Generating {loans:,} loans over {days} business days from {start} into {paths.landing}"
           f"{' with faults' if faults else ''} ...")
     generate(paths.landing, start=start, days=days, loans=loans, seed=seed, faults=faults, progress=True)
@@ -43,10 +45,7 @@ def run_demo(paths: Paths, loans: int, days: int, start: date, seed: int, faults
     night_seconds = [sum(n.seconds.values()) for n in nights]
 
     print()
-    following = night_seconds[1:] or night_seconds
-    print(f"Demo finished in {time.perf_counter() - started:.0f} s "
-          f"(generation {generated:.0f} s, {len(nights)} nights: the first {night_seconds[0]:.1f} s, "
-          f"the following {sum(following) / len(following):.1f} s each, the last {night_seconds[-1]:.1f} s).")
+    print(_timing(night_seconds, time.perf_counter() - started, generated, load_before))
     print(f"Last business date {last.as_of}: {summary['active_loans']:,} active loans, "
           f"{summary['overdue_loans']:,} overdue ({summary['overdue_amount']} overdue amount).")
     print("Overdue loans by bucket: " + ", ".join(f"{b} {n:,}" for b, n in summary["overdue_by_bucket"].items()))
@@ -62,6 +61,21 @@ def run_demo(paths: Paths, loans: int, days: int, start: date, seed: int, faults
     if faults:
         print(f"  data-quality reports   {paths.out}/<date>/data_quality_report.html, "
               f"Data Docs in {paths.warehouse.parent}/data_docs/<date>/")
+
+
+def _timing(night_seconds: list[float], total: float, generated: float, load_before: float) -> str:
+    """What the run measured, in its own words: the nights' times and rate, the machine's load (times on
+    a shared machine depend on it), and a month at the measured rate, said to be an estimate."""
+    following = night_seconds[1:] or night_seconds
+    per_night = sum(following) / len(following)
+    rate = f"{60 / per_night:.1f} nights a minute" if per_night else "no time measured"
+    month = 30 * per_night + (night_seconds[0] - per_night if len(night_seconds) > 1 else 0)
+    return (f"Demo finished in {total:.0f} s (generation {generated:.0f} s, {len(night_seconds)} nights: the first "
+            f"{night_seconds[0]:.1f} s, the following {per_night:.1f} s each ({rate}), the last "
+            f"{night_seconds[-1]:.1f} s; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)."
+            + ("" if len(night_seconds) >= 30 else
+               f"\nAt this rate 30 nights would take about {month / 60:.1f} min (an estimate from these nights, "
+               "not a measurement; `make demo DAYS=30` runs the month)."))
 
 
 def _print_data_quality(nights: list, blocked: list[str], paths: Paths) -> None:

@@ -11,21 +11,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from data_quality import validate_step as _validate_step
-from data_quality.steward import report_writer as steward_report_writer
-from pipelines import crashpoints, reporting, transform
-from pipelines.contact.letters import letters_writer
-from pipelines.contact.outbox import contact_writers
+from pipelines import crashpoints, transform
 from pipelines.errors import ExtractMissing, NotDelivered
-from pipelines.evidence import evidence_writer
-from pipelines.ingest import ingest
 from pipelines.landing import manifest_path, newest_delivered
 from pipelines.policy import load_policy
 from pipelines.private import lock_down, restrict
-from pipelines.publish import publish
-from pipelines.pull import pull
 from pipelines.settings import Paths, lender_timezone
-from pipelines.warehouse import reader
+
+# Each step imports what it needs when it runs: an Airflow task (or a bench step) runs one step in its
+# own process and should not pay for the others' libraries (pyarrow for ingest, Great Expectations for
+# validate, dbt for transform, ReportLab and openpyxl for publish); nor should parsing the DAG file.
 
 
 def business_date(as_of_param: str | None, logical_date: datetime | None) -> date:
@@ -65,6 +60,8 @@ def pull_step(as_of: date, paths: Paths, sources: str | None = None, wait: bool 
     """Fill the landing folder of `as_of` from the lender's database or SFTP server when the sources file
     (`sources` or ARREARS_SOURCES) says so; with the file drop (no sources file) there is nothing to do.
     `ready` is False only with `wait` (the DAG's sensor) while the lender's SFTP folder lacks its manifest."""
+    from pipelines.pull import pull
+
     try:
         return {"ready": True, **pull(as_of, paths.landing, paths.warehouse, sources)}
     except NotDelivered as exc:
@@ -74,6 +71,8 @@ def pull_step(as_of: date, paths: Paths, sources: str | None = None, wait: bool 
 
 
 def ingest_step(as_of: date, paths: Paths, run_id: str) -> dict:
+    from pipelines.ingest import ingest
+
     restrict()
     result = ingest(paths.landing, paths.warehouse, as_of, run_id)
     return {
@@ -96,6 +95,8 @@ def transform_step(as_of: date, paths: Paths, step: str | None = None) -> dict:
 
 def delinquency_summary(as_of: date, paths: Paths) -> dict:
     """Headline figures of the night, read back from the marts (what the batch file records)."""
+    from pipelines.warehouse import reader
+
     with reader(paths.warehouse) as con:
         loans, overdue, overdue_amount = con.execute(
             """select count(*), count(*) filter (where is_overdue),
@@ -113,6 +114,8 @@ def delinquency_summary(as_of: date, paths: Paths) -> dict:
 
 def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True) -> dict:
     """data_quality's step (GX suites, corrections, restoration, Data Docs), its files private."""
+    from data_quality import validate_step as _validate_step
+
     restrict()
     try:
         return _validate_step(as_of, paths, run_id, data_docs=data_docs)
@@ -121,6 +124,13 @@ def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True
 
 
 def publish_step(as_of: date, paths: Paths, run_id: str) -> dict:
+    from data_quality.steward import report_writer as steward_report_writer
+    from pipelines import reporting
+    from pipelines.contact.letters import letters_writer
+    from pipelines.contact.outbox import contact_writers
+    from pipelines.evidence import evidence_writer
+    from pipelines.publish import publish
+
     restrict()
     policy = load_policy(paths.policy)
     summary = delinquency_summary(as_of, paths)

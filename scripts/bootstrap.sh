@@ -26,5 +26,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q "uv==0.13.9"
-.venv/bin/uv pip sync -q --python .venv/bin/python requirements.lock
+# --compile-bytecode: every package's .pyc written once here. Without them a process run with
+# PYTHONDONTWRITEBYTECODE set (or on a read-only install) compiles dbt, Great Expectations, pandas and
+# scikit-learn from source each time it starts: seconds of CPU for every Airflow task (docs/performance.md).
+.venv/bin/uv pip sync -q --compile-bytecode --python .venv/bin/python requirements.lock
 .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .

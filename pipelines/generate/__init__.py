@@ -7,6 +7,16 @@ and agents (the lender's collection activity), flags, customers (people), book (
 days), extract (one day's tables), faults, writer (CSV, manifest, atomic folders), calibration.
 """
 from .cli import add_arguments, run
-from .generator import GenerationSummary, generate
+
+
+def __getattr__(name: str):
+    """`generate` and `GenerationSummary` on first use: the generator imports numpy and pandas, which
+    the `arrears` command line should not pay for its other subcommands."""
+    if name in ("generate", "GenerationSummary"):
+        from . import generator
+
+        return getattr(generator, name)
+    raise AttributeError(f"module 'pipelines.generate' has no attribute {name!r}")
+
 
 __all__ = ["GenerationSummary", "add_arguments", "generate", "run"]

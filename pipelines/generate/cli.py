@@ -5,7 +5,6 @@ import argparse
 from datetime import date
 
 from ..settings import Paths
-from .generator import generate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = Paths.resolve(landing=args.out).landing
+    from .generator import generate
+
     summary = generate(out, start=args.start, days=args.days, loans=args.loans, seed=args.seed,
                        faults=args.faults, progress=args.progress)
     events = ", ".join(f"{summary.rows[name]:,} {name}" for name in ("payments.csv", "contact_attempts.csv"))

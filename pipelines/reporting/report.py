@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
@@ -305,16 +306,31 @@ def column_format(table: str, column: str, data_type: str) -> str | None:
 
 def table_definitions(table: str) -> tuple[str, dict[str, str]]:
     """The model's description and its columns' descriptions from its yml beside it (dbt docs)."""
-    import yaml
-
-    from pipelines.settings import DBT_PROJECT_DIR
-
-    for path in sorted((DBT_PROJECT_DIR / "models").rglob(f"{table}.yml")):
-        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+    for path in _model_ymls().get(table, []):
+        for model in _yaml_models(path):
             if model.get("name") == table:
                 columns = {c["name"]: " ".join(str(c.get("description", "")).split()) for c in model.get("columns", [])}
                 return " ".join(str(model.get("description", "")).split()), columns
     return "", {}
+
+
+@lru_cache(maxsize=1)
+def _model_ymls() -> dict[str, list[Path]]:
+    """{file stem: the models' yml files of that name}, found once per process."""
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    found: dict[str, list[Path]] = defaultdict(list)
+    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.yml")):
+        found[path.stem].append(path)
+    return found
+
+
+@lru_cache(maxsize=None)
+def _yaml_models(path: Path) -> list[dict]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where available: same document, faster
+    return (yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).get("models", [])
 
 
 def _column_letter(index: int) -> str:

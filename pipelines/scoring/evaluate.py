@@ -3,9 +3,24 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 DECILES = 10
+
+
+def auc(y: np.ndarray, p: np.ndarray) -> float:
+    """Area under the ROC curve: the chance that a payer scores above a non-payer, ties counting half
+    (Mann-Whitney U with mid-ranks; equals scikit-learn's roc_auc_score without importing it, which
+    costs a report ~3 s of start-up)."""
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    order = np.argsort(p, kind="mergesort")
+    ranked = p[order]
+    first = np.r_[0, np.flatnonzero(ranked[1:] != ranked[:-1]) + 1]  # start of each run of equal scores
+    counts = np.diff(np.r_[first, len(ranked)])
+    ranks = np.empty(len(p))
+    ranks[order] = np.repeat(first + (counts + 1) / 2, counts)        # mid-rank of each score's run
+    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def ks(y: np.ndarray, p: np.ndarray) -> float:
@@ -35,13 +50,13 @@ def inversions(rates: list[float]) -> int:
 
 def metrics(y: np.ndarray, p: np.ndarray) -> dict:
     y = np.asarray(y, dtype=int)
-    auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
+    area = auc(y, p) if 0 < y.sum() < len(y) else float("nan")
     table = deciles(y, p)
     return {
         "rows": int(len(y)),
         "pay_rate": round(float(y.mean()), 4) if len(y) else None,
-        "auc": round(auc, 4),
-        "gini": round(2 * auc - 1, 4),
+        "auc": round(area, 4),
+        "gini": round(2 * area - 1, 4),
         "ks": round(ks(y, p), 4),
         "decile_pay_rates": [round(float(v), 4) for v in table.observed],
         "decile_predicted": [round(float(v), 4) for v in table.predicted],

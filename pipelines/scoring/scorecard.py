@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 
 MAX_BINS = 48           # fine enough for DPD, the strongest feature, to rank within the first month
 MIN_BIN_SHARE = 0.015   # ... and beyond DPD 90, a small share of the training rows (docs/scoring.md)
@@ -130,6 +129,8 @@ def fit(frame: pd.DataFrame, label: str, features: list[str], version: str) -> S
             bins.append(fb)
     matrix = np.column_stack([np.asarray(fb.woe)[fb.index(frame[fb.feature].astype(float).to_numpy())]
                               for fb in bins])
+    from sklearn.linear_model import LogisticRegression  # here: scoring a night needs no scikit-learn (3 s import)
+
     model = LogisticRegression(C=REGULARISATION_C, max_iter=1000).fit(matrix, y)
     coefficients = {fb.feature: float(c) for fb, c in zip(bins, model.coef_[0])}
     # a negative weight on WOE would turn a bin's evidence upside down: refit without the worst such

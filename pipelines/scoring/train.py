@@ -26,9 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse import reader, writer
@@ -174,6 +171,10 @@ def read_card_csv(path: Path) -> pd.DataFrame:
 
 
 def baseline_probability(train: pd.DataFrame, test: pd.DataFrame, features: list[str]) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression  # here: the report's monitoring needs no scikit-learn
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     model.fit(train[features].astype(float), train[LABEL].astype(int))
     return model.predict_proba(test[features].astype(float))[:, 1]
