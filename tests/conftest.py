@@ -1,6 +1,7 @@
 """Shared fixtures: every test works in its own folder with its own warehouse file."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,26 @@ def paths(tmp_path: Path) -> Paths:
     return Paths.resolve(
         landing=tmp_path / "landing", warehouse=tmp_path / "warehouse" / "arrears.duckdb", out=tmp_path / "outbox"
     )
+
+
+def clear_keeping_dbt_parse(folder: Path, warehouse: Path) -> None:
+    """Delete everything under `folder` but dbt's saved parse beside `warehouse` (<its folder>/.dbt), so
+    that a test's next warehouse at the same path starts empty yet skips dbt's full parse of the project
+    (a few CPU seconds). dbt keeps a parse only for an unchanged profile, and the warehouse's path is part
+    of it: a copied parse at a new path is parsed again."""
+    keep = warehouse.parent / ".dbt"
+
+    def clear(directory: Path) -> None:
+        for entry in directory.iterdir():
+            if entry == keep:
+                continue
+            if entry.is_dir() and keep.is_relative_to(entry):
+                clear(entry)
+            elif entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    clear(folder)
 
 
 @pytest.fixture(scope="session")
@@ -42,14 +63,12 @@ def postgres():
 # group to a test's id, so `xdist_group` marks are ignored.) Modules run longest first, so the last
 # ones to start are short and the two workers finish together.
 #
-# Seconds per module: its slowest tests in a full run (pytest --durations) on the shared 2-core machine
-# on 2026-12-03, load average about 6; only their order matters. Modules not listed get a guess from
-# their size: UNLISTED_SLOW s per `slow` test, 1 s per other test.
+# Seconds per module: its slowest tests in the full runs of 2026-12-03 (load average 5-6; the first two
+# from `CI=true .ci/run` in a fresh clone, docs/testing.md); only their order matters. Modules not listed get a
+# guess from their size: UNLISTED_SLOW s per `slow` test, 1 s per other test.
 MEASURED_SECONDS = {
-    "test_backfill": 611, "test_contact_placements": 232, "test_contact_nightly": 206,
-    "test_crash_safety": 172, "test_contact_identity_nightly": 161,
-    # not yet measured in a full run: estimates from their runs alone under load, scaled down
-    "test_airflow_scheduler": 700, "test_backfill_placements": 600,
+    "test_airflow_scheduler": 682, "test_backfill": 631, "test_contact_placements": 232,
+    "test_contact_nightly": 206, "test_crash_safety": 187, "test_contact_identity_nightly": 161,
 }
 UNLISTED_SLOW = 30
 

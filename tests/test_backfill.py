@@ -3,9 +3,18 @@ in-order run. The steps run in-process (ingest, validate, dbt; publishing does n
 
 The rule (docs/reliability.md): a night builds on the nights before it (records lost from a snapshot
 are restored from the previous nights, contact rules count earlier contacts, bucket history runs
-forward), so nights are built in date order. Rerunning a night leaves the marts kept per night as they
-were; the period marts describe the last night built, so a rerun ends with the newest night. A
-backfill run newest-first is repaired by running the nights after the oldest again, in order."""
+forward, a placement is carried from the night before), so nights are built in date order. Rerunning
+a night leaves the marts kept per night as they were; the period marts describe the last night built,
+so a rerun ends with the newest night. A backfill run newest-first is repaired by running the nights
+after the oldest again, in order.
+
+One book, three nights across a month end (the floor: an oldest night, a middle one to rerun, a newest
+one; the month-end marts change month in between). The book carries every kind of state a night hands
+to the next, and the test first asserts that each event is in the in-order marts, so it cannot become
+vacuous if the book or the product changes: a payment delivered late (valued on the first night,
+delivered on the last), one delivered twice and then reversed, a phone changed for one night, a loan
+lost from one night's snapshot, and a loan placed with an agency on the middle night (DPD 150, policy
+agency_placement) and still placed on the last, with the contact log and KPI figures kept per night."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,29 +22,48 @@ from datetime import date, timedelta
 import pytest
 
 from pipelines import nightly
+from pipelines.settings import Paths
 from pipelines.warehouse import reader
 from tests.books import CONTACT_DAY, contact_book
-from tests.extracts import payment, write_extract
+from tests.extracts import installment, loan, payment, write_extract
 
 pytestmark = pytest.mark.slow
-LAST = date.fromisoformat(CONTACT_DAY)
-NIGHTS = [LAST - timedelta(days=2), LAST - timedelta(days=1), LAST]
+NIGHTS = [date(2026, 3, 30), date(2026, 3, 31), date(2026, 4, 1)]   # across the end of March
+PLACED_ON = NIGHTS[1]
+CHANGED_PHONE = "+8613800138999"   # C1's phone on the middle night only
+SHIFT = NIGHTS[-1] - date.fromisoformat(CONTACT_DAY)   # the contact book's loans as overdue on the last night
+
+
+def _shifted(day: str) -> str:
+    return str(date.fromisoformat(day) + SHIFT)
+
+
+def _book(night: date) -> dict[str, list[dict]]:
+    """The contact book (10, 7 and 2 days past due on the last night) plus C1's loan L4, 149 / 150 / 151
+    days past due, and each night's events."""
+    book = contact_book()
+    for row in book["loans"]:
+        row.update(disbursed_on=_shifted(row["disbursed_on"]), maturity_date=_shifted(row["maturity_date"]))
+    for row in book["installments"]:
+        row["due_date"] = _shifted(row["due_date"])
+    due = str(PLACED_ON - timedelta(days=150))
+    book["loans"].append(loan("L4", "C1", disbursed_on=str(PLACED_ON - timedelta(days=200)), maturity_date=due))
+    book["installments"].append(installment("L4", 1, due, "3000.00", "30.00"))
+    if night == NIGHTS[1]:
+        book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00")]
+        book["customers"][0]["phone"] = CHANGED_PHONE
+        book["loans"] = [r for r in book["loans"] if r["loan_id"] != "L3"]
+        book["installments"] = [r for r in book["installments"] if r["loan_id"] != "L3"]
+    if night == NIGHTS[2]:
+        book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00"),       # delivered again
+                            payment("P2", "L1", str(NIGHTS[0]), "500.00"),        # late: valued on the first night
+                            payment("P3", "L2", str(NIGHTS[2]), "1000.00", reverses="P1")]
+    return book
 
 
 def _landing(landing) -> None:
-    """Three nights of one book: a payment arrives late (delivered on the last night, valued on the
-    first), one is delivered twice, a customer's phone changes and a loan is lost for a night."""
     for night in NIGHTS:
-        book = contact_book()
-        if night == NIGHTS[1]:
-            book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00")]
-            book["customers"][0]["phone"] = "+8613800138999"
-            book["loans"] = [r for r in book["loans"] if r["loan_id"] != "L3"]
-            book["installments"] = [r for r in book["installments"] if r["loan_id"] != "L3"]
-        if night == NIGHTS[2]:
-            book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00"),
-                                payment("P2", "L1", str(NIGHTS[0]), "500.00")]
-        write_extract(landing, night, book)
+        write_extract(landing, night, _book(night))
 
 
 def _night(paths, as_of: date, run: str) -> None:
@@ -51,10 +79,27 @@ def _marts(paths) -> dict[str, list[tuple]]:
         return {t: con.execute(f'select * from marts."{t}" order by all').fetchall() for t in tables}
 
 
-def _paths(tmp_path, name):
-    from pipelines.settings import Paths
+def _paths(tmp_path, name: str):
     return Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / name / "arrears.duckdb",
                          out=tmp_path / name / "outbox")
+
+
+def _events(paths) -> dict:
+    """What the book's events left in the marts (asserted on the in-order run: the test's preconditions)."""
+    with reader(paths.warehouse) as con:
+        def rows(sql):
+            return con.execute(sql).fetchall()
+        return {
+            "placed": rows("select as_of_date, placed_on from marts.placements where loan_id = 'L4' order by 1"),
+            "handover": rows("select loan_id from marts.placement_handover order by 1"),
+            "ledger": dict(rows("select payment_id, net_amount from marts.payment_ledger")),
+            "month_ends": rows("select distinct month_end, is_month_complete from marts.loan_delinquency_month_end "
+                               "order by 1"),
+            "l3_nights": rows("select as_of_date from marts.loan_delinquency where loan_id = 'L3' order by 1"),
+            "contact_nights": rows("select distinct as_of_date from marts.contact_log order by 1"),
+            "c1_phones": rows("select phone_as_delivered from marts.contact_recipients where customer_id = 'C1' "
+                              "order by as_of_date"),
+        }
 
 
 def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path):
@@ -63,15 +108,23 @@ def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path
     for night in NIGHTS:
         _night(in_order, night, f"a-{night}")
     expected = _marts(in_order)
-    assert expected["loan_delinquency"] and {r[0] for r in expected["loan_delinquency"]} == set(NIGHTS)
 
+    events = _events(in_order)    # the book's events are there: the comparisons below are not vacuous
+    assert events["placed"] == [(night, PLACED_ON) for night in NIGHTS[1:]], "L4 placed on the middle night, kept"
+    assert events["handover"] == [], "the last night places nobody new"
+    assert events["ledger"]["P1"] == 0 and events["ledger"]["P2"] > 0, events["ledger"]
+    assert [(str(m), done) for m, done in events["month_ends"]] == [("2026-03-31", True), ("2026-04-30", False)]
+    assert [d for (d,) in events["l3_nights"]] == NIGHTS, "L3, lost from the middle night's snapshot, is restored"
+    assert [d for (d,) in events["contact_nights"]] == NIGHTS
+    assert [p for (p,) in events["c1_phones"]] == ["+8613800138000", CHANGED_PHONE, "+8613800138000"]
     per_night = {t for t, rows in expected.items() if {r[0] for r in rows} == set(NIGHTS) and
                  all(isinstance(r[0], date) for r in rows)}
-    assert {"loan_delinquency", "contact_log", "overdue_accountability"} <= per_night
+    assert {"loan_delinquency", "contact_log", "overdue_accountability", "kpi_figures"} <= per_night, per_night
 
     _night(in_order, NIGHTS[1], "a-rerun")  # rerun the middle night: nights kept per night are unchanged
     got = _marts(in_order)
-    assert [t for t in per_night if got[t] != expected[t]] == []
+    assert [t for t in per_night | {"placements"} if got[t] != expected[t]] == []
+    assert _events(in_order)["handover"] == [("L4",)], "that night's referrals, as they were: L4 once"
     _night(in_order, NIGHTS[-1], "a-newest")  # ... and the newest night again restores the period marts
     assert _marts(in_order) == expected
 

@@ -22,7 +22,7 @@ import pytest
 
 from pipelines.warehouse import reader
 from tests.books import CONTACT_DAY, contact_book
-from tests.conftest import REPO
+from tests.conftest import REPO, clear_keeping_dbt_parse
 from tests.extracts import write_extract
 
 pytestmark = pytest.mark.slow
@@ -94,16 +94,21 @@ def _nothing_half_published(root: Path, published_before: dict[str, str] | None)
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    root = tmp_path_factory.mktemp("uninterrupted")
+    """The uninterrupted run's marts, files and ids; its folder is left empty but for dbt's parse."""
+    root = tmp_path_factory.mktemp("crash")
     write_extract(root / "landing", DAY, contact_book())
     done = _arrears_run(root)
     assert done.returncode == 0, done.stderr[-3000:]
-    return {"marts": _marts(root), "outbox": _outbox(root), "ids": _ids(root)}
+    result = {"root": root, "marts": _marts(root), "outbox": _outbox(root), "ids": _ids(root)}
+    clear_keeping_dbt_parse(root, root / "warehouse" / "arrears.duckdb")
+    return result
 
 
-def test_killed_runs_then_a_rerun_equal_an_uninterrupted_run(reference, tmp_path):
+def test_killed_runs_then_a_rerun_equal_an_uninterrupted_run(reference):
     assert reference["ids"] and len(set(reference["ids"])) == len(reference["ids"])
     assert any(name.endswith(".pdf") for name in reference["outbox"]), "the night prints letters"
+    tmp_path = reference["root"]  # the same paths as the uninterrupted run: the same outbox text, dbt's parse kept
+    assert [p.name for p in tmp_path.rglob("*.duckdb")] == [] and not (tmp_path / "outbox").exists()
     write_extract(tmp_path / "landing", DAY, contact_book())
     published = None
     for point in KILL_POINTS:

@@ -2,8 +2,9 @@
 `arrears run` builds the night in one dbt invocation, and the marts are those of a build with the date
 as a dbt var (how every night was built before; what tests and one-off dbt commands still do).
 
-One book of three nights (tests/test_backfill.py's: a late payment, a phone change, a lost loan) is built
-twice into two warehouses, then every marts table is compared row for row (bench/compare_marts.py).
+One book of three nights (tests/test_backfill.py's, across a month end: late, repeated and reversed
+payments, a phone change, a lost loan, an agency placement) is built twice into two warehouses, then
+every marts table is compared row for row (bench/compare_marts.py).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from bench.compare_marts import compare_marts
 from pipelines import nightly, transform
 from pipelines.policy import load_policy
 from pipelines.warehouse import duckdb_settings
-from tests.test_backfill import NIGHTS, _landing, _paths  # the order test's book: late payment, phone change, lost loan
+from tests.test_backfill import NIGHTS, _landing, _paths  # the order test's book and its night's paths
 
 pytestmark = pytest.mark.slow
 
