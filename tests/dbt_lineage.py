@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import inspect
 import re
 import textwrap
@@ -60,7 +61,11 @@ def tables_read(target: str) -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in REPO_PACKAGES:
                 module = importlib.import_module(node.module)
-                local_imports |= {a.asname or a.name: getattr(module, a.name, None) for a in node.names}
+                for a in node.names:  # a name, or a submodule (`from pipelines import reporting`)
+                    value = getattr(module, a.name, None)
+                    if value is None and importlib.util.find_spec(f"{node.module}.{a.name}") is not None:
+                        value = importlib.import_module(f"{node.module}.{a.name}")
+                    local_imports[a.asname or a.name] = value
         for node in ast.walk(tree):
             if isinstance(node, ast.Name):
                 value = local_imports.get(node.id, fn.__globals__.get(node.id))
@@ -73,9 +78,10 @@ def tables_read(target: str) -> set[str]:
                         if isinstance(member, (types.FunctionType, classmethod, staticmethod)):
                             visit(getattr(member, "__func__", member), value)
             elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                  and isinstance(fn.__globals__.get(node.value.id), types.ModuleType)
-                  and fn.__globals__[node.value.id].__name__.split(".")[0] in REPO_PACKAGES):
-                value = getattr(fn.__globals__[node.value.id], node.attr, None)  # module.function
+                  and isinstance(module := local_imports.get(node.value.id, fn.__globals__.get(node.value.id)),
+                                 types.ModuleType)
+                  and module.__name__.split(".")[0] in REPO_PACKAGES):
+                value = getattr(module, node.attr, None)  # module.function (imported globally or in the function)
                 if isinstance(value, types.FunctionType):
                     visit(value, None)
             elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)

@@ -42,6 +42,7 @@ MODELS = [  # dependency order; (relation, materialisation)
     ("intermediate.int_contact__log_history", "view"),
     ("intermediate.int_promise_outcomes", "table"),
     ("intermediate.int_contact__loan_state", "table"),
+    ("intermediate.int_contact__mailing_dates", "view"),
     ("intermediate.int_contact__visit_due", "table"),
     ("intermediate.int_contact__candidates", "table"),
     ("intermediate.int_contact__placements", "table"),
