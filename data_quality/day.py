@@ -87,7 +87,7 @@ class Day:
 
     def _where(self, asset: str) -> str:
         """The rows of the asset GX validates: every loaded row, or (delta) those the plan keeps."""
-        if self.delta is not None and asset in self.delta.assets:
+        if self.delta is not None and asset in self.delta.assets and asset not in delta_mod.CORRECTED_FIRST:
             return f"_ingest_problem is null and {self.delta.condition(asset)}"
         return "_ingest_problem is null"
 

@@ -1,11 +1,21 @@
-"""Delta validation: on a following night only the loan and installment rows that are new or changed
-since the previous validated night are given to Great Expectations; an unchanged row carries its
-previous verdict (it passed every row-level expectation) forward.
+"""Delta validation: on a following night only the customer, loan and installment rows that are new or
+changed since the previous validated night are given to Great Expectations; an unchanged row carries
+its previous verdict (it passed every row-level expectation) forward.
 
-The comparison runs in DuckDB. Every loaded row of `g_loans` / `g_installments` (the delivered
-columns plus the integrity columns the suites check: `_customer_status`, `_schedule_principal`,
-`_loan_known`, ...) gets a row hash, `hash()` of those columns; the night's hashes are kept in
-`quality.validated_rows` with `flagged` (the row was unexpected by some expectation that night).
+The comparison runs in DuckDB. Every loaded row of `d_customers` (the delivered columns), `g_loans` /
+`g_installments` (the delivered columns plus the integrity columns the suites check:
+`_customer_status`, `_schedule_principal`, `_loan_known`, ...) gets a row hash, `hash()` of those
+columns; the night's hashes are kept in `quality.validated_rows` with `flagged` (the row was
+unexpected by some expectation that night).
+
+Customers are corrected before GX sees them (data_quality.corrections, on every delivered row, as in
+a full validation: the corrections audit and the fall-back read the whole night). A corrected row is
+a function of the delivered row and the rules, so the row hash of what was delivered stands for the
+corrected row; the rules are part of the signature. Their GX frame is chosen after correction
+(`select_rows`): the rows the plan keeps, plus every row whose value of a uniqueness expectation's
+column(s) occurs more than once today (`customers.national_id.one_person` compares corrected ids
+across the whole night) and every row outside a between-expectation's bounds today (the
+date-of-birth window moves with the business date, so a customer can leave it without a change).
 
 A row is carried forward (not given to GX) when the previous night holds a row with the same key and
 the same hash that no expectation flagged. Every other row is validated: new and changed rows, rows
@@ -24,8 +34,9 @@ Delta mode is used only when all of these hold (else the night is validated whol
 kept in `quality.validate_modes`): ARREARS_VALIDATE_FULL is not set; there is a previous validated
 night P; P is the latest earlier date that was loaded (no later night was ingested and not
 validated); no date after today is validated yet (a rerun of an older date, a reverse backfill);
-P's row hashes are still kept; P was validated with the same suites (a signature of the loan and
-installment suites, the lender time zone and DuckDB's version, whose hash() the row hashes are). Row hashes are kept for the two latest nights only.
+P's row hashes are still kept; P was validated with the same suites (a signature of the customer, loan and
+installment suites, the customer correction rules, the lender time zone and DuckDB's version, whose
+hash() the row hashes are). Row hashes are kept for the two latest nights only.
 `quality.snapshot_delta` lists, per night, the keys that were new, changed or removed.
 """
 from __future__ import annotations
@@ -41,9 +52,12 @@ import pandas as pd
 
 from pipelines.landing import LANDING_FILES
 
-DELTA_ASSETS = ("loans", "installments")
+DELTA_ASSETS = ("customers", "loans", "installments")
+SOURCE = {"customers": "d_customers", "loans": "g_loans", "installments": "g_installments"}
+# assets whose GX frame is chosen in pandas after correction (select_rows), not filtered in SQL
+CORRECTED_FIRST = ("customers",)
 NOT_HASHED = ("_source_row", "_load_id", "_ingest_problem")
-VERSION = 1       # bump when what a row hash covers, or how verdicts carry, changes
+VERSION = 2       # bump when what a row hash covers, or how verdicts carry, changes
 
 DDL = [
     """create table if not exists quality.validated_rows (
@@ -66,12 +80,16 @@ def forced_full() -> bool:
 
 
 def signature(suites_module, timezone) -> str:
-    """What the carried verdicts depend on besides the row: the loan and installment suites (built
-    for a fixed date), the lender time zone, and DuckDB's version (its hash())."""
+    """What the carried verdicts depend on besides the row: the customer, loan and installment suites
+    (built for a fixed date), the customer correction rules, the lender time zone, and DuckDB's
+    version (its hash())."""
+    from data_quality.corrections import RULES
+
     ctx = suites_module.Context(date(2000, 1, 1), timezone=timezone)
     text = json.dumps({"version": VERSION, "duckdb": duckdb.__version__, "timezone": str(timezone), "suites": {
         asset: [e.configuration.to_json_dict() for e in suites_module.SUITES[asset](ctx)]
-        for asset in DELTA_ASSETS}}, sort_keys=True, default=str)
+        for asset in DELTA_ASSETS},
+        "corrections": [[r.name, list(r.fields), r.description] for r in RULES]}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -119,12 +137,12 @@ def plan(con: duckdb.DuckDBPyConnection, as_of: date, previous: date | None, sig
     for statement in DDL:
         con.execute(statement)
     for asset in DELTA_ASSETS:
-        columns = [c for (c,) in con.execute(f"select column_name from (describe g_{asset})").fetchall()
+        columns = [c for (c,) in con.execute(f"select column_name from (describe {SOURCE[asset]})").fetchall()
                    if c not in NOT_HASHED]
         con.execute(f"""create or replace temp table t_rows_{asset} as
             select _source_row, {record_id_sql(asset)} as record_id,
                    hash({', '.join(_q(c) for c in columns)}) as row_hash
-            from g_{asset} where _ingest_problem is null""")
+            from {SOURCE[asset]} where _ingest_problem is null""")
         con.execute(f"""create or replace temp table t_prev_{asset} as
             select record_id, row_hash, flagged from quality.validated_rows
             where as_of_date = ? and asset = '{asset}'""", [previous])
@@ -173,14 +191,55 @@ def _missing(config) -> str:
     return "false"
 
 
-def carried_counts(con: duckdb.DuckDBPyConnection, asset: str, expectations: list) -> dict[str, tuple[int, int]]:
-    """rule -> (elements, considered) of the carried rows, which pass every expectation."""
-    table = f"g_{asset}"
+def carried_counts(con: duckdb.DuckDBPyConnection, asset: str, expectations: list,
+                   carried: pd.DataFrame | None = None) -> dict[str, tuple[int, int]]:
+    """rule -> (elements, considered) of the carried rows, which pass every expectation: the rows of
+    `g_<asset>` not in the plan's t_validate_<asset>, or the frame `carried` (customers: the
+    corrected rows not given to GX, as GX would have seen them)."""
     counts = ", ".join(f"count(*) filter (where {_missing(e.configuration)})" for e in expectations)
-    row = con.execute(f"""select count(*), {counts} from {table} where _ingest_problem is null
-                          and _source_row not in (select _source_row from t_validate_{asset})""").fetchall()[0]
+    if carried is None:
+        row = con.execute(f"""select count(*), {counts} from {SOURCE[asset]} where _ingest_problem is null
+                              and _source_row not in (select _source_row from t_validate_{asset})""").fetchall()[0]
+    else:
+        con.register("_carried", carried)
+        try:
+            row = con.execute(f"select count(*), {counts} from _carried").fetchall()[0]
+        finally:
+            con.unregister("_carried")
     total = row[0]
     return {e.configuration.meta["rule"]: (total, total - missing) for e, missing in zip(expectations, row[1:])}
+
+
+def _outside_bounds(frame: pd.DataFrame, kwargs: dict) -> pd.Series:
+    values = frame[kwargs["column"]]
+    outside = pd.Series(False, index=frame.index)
+    for bound, fails in (("min_value", values.lt), ("max_value", values.gt)):
+        if kwargs.get(bound) is not None:
+            outside |= fails(pd.Timestamp(kwargs[bound]) if pd.api.types.is_datetime64_any_dtype(values)
+                             else kwargs[bound]).fillna(False).astype(bool)
+    return outside
+
+
+def select_rows(con: duckdb.DuckDBPyConnection, asset: str, frame: pd.DataFrame, expectations: list,
+                delta: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows GX validates, rows carried) of an asset corrected in pandas before validation (a frame of
+    every loaded row, `_source_row` among its columns). Validated: the rows the plan keeps, every row
+    whose value of a uniqueness expectation's column(s) is not unique today, every row outside a
+    between-expectation's bounds today. Both in the frame's order, with a fresh index."""
+    kept = {int(r) for (r,) in con.execute(f"select _source_row from t_validate_{asset}").fetchall()}
+    chosen = frame["_source_row"].isin(kept)
+    for e in expectations:
+        config = e.configuration
+        if config.type == "expect_column_values_to_be_unique":
+            values = frame[config.kwargs["column"]]
+            chosen |= values.notna() & values.duplicated(keep=False)
+        elif config.type == "expect_compound_columns_to_be_unique":
+            chosen |= frame.duplicated(list(config.kwargs["column_list"]), keep=False)
+        elif config.type == "expect_column_values_to_be_between":
+            chosen |= _outside_bounds(frame, config.kwargs)
+    delta.validated[asset] = int(chosen.sum())
+    delta.carried[asset] = len(frame) - delta.validated[asset]
+    return frame[chosen].reset_index(drop=True), frame[~chosen].reset_index(drop=True)
 
 
 def record(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str, delta: Plan, outcomes: list) -> None:

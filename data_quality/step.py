@@ -3,7 +3,7 @@
     validate_step(as_of, paths, run_id) -> dict
 
 1. read the date's delivered rows and yesterday's validated state (data_quality.day); on a following
-   night only new and changed loans and installments go through GX, the others carry their
+   night only new and changed customers, loans and installments go through GX, the others carry their
    verdicts forward (data_quality.delta; ARREARS_VALIDATE_FULL=1 validates everything);
 2. correct the customer master with the named rules (data_quality.corrections);
 3. run the GX suites (data_quality.suites) on every file and the cross-file assets;
@@ -219,7 +219,13 @@ def validate_step(as_of: date, paths: Paths, run_id: str, data_docs: bool = True
         context = _context(day, zone)
         for asset, build in suites.SUITES.items():
             expectations = build(context)
-            carried = delta.carried_counts(con, asset, expectations) if asset in day.delta.assets else None
+            carried = None
+            if asset in day.delta.assets and asset in delta.CORRECTED_FIRST:
+                day.frames[asset], carried_rows = delta.select_rows(con, asset, day.frames[asset], expectations,
+                                                                    day.delta)
+                carried = delta.carried_counts(con, asset, expectations, carried_rows)
+            elif asset in day.delta.assets:
+                carried = delta.carried_counts(con, asset, expectations)
             validation.run_chunks(asset, day.chunks(asset), expectations, carried)
         outcomes = validation.outcomes
         failed_critical = [o for o in outcomes if not o.success and o.severity == "critical"]

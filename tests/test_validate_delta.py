@@ -1,8 +1,10 @@
-"""Delta validation (data_quality.delta): on a following night only new and changed loan and
-installment rows go through Great Expectations, unchanged rows carry their verdicts forward. Over
-several nights of a spoiled book — lost records, messy values, a rerun of a middle night, a night
-whose whole snapshot changed, a skipped date — every `quality` table and every mart is the one that
-validating every row every night (ARREARS_VALIDATE_FULL=1) gives."""
+"""Delta validation (data_quality.delta): on a following night only new and changed customer, loan
+and installment rows go through Great Expectations, unchanged rows carry their verdicts forward. Over
+several nights of a spoiled book — lost records, messy values, customers whose fields fall back or are
+corrected, a customer who takes an unchanged customer's national id, one who passes the oldest
+plausible age without a change, a rerun of a middle night, a night whose whole snapshot changed, a
+skipped date — every `quality` table (corrections, fall-backs and person links included) and every
+mart is the one that validating every row every night (ARREARS_VALIDATE_FULL=1) gives."""
 from __future__ import annotations
 
 import csv
@@ -45,10 +47,14 @@ def _quality(warehouse) -> dict[str, list[tuple]]:
 
 
 def _rewrite(folder: Path, name: str, edit) -> None:
-    """Edit one UTF-8 landing file's rows and keep its manifest entry (rows, digest, sums) true."""
+    """Edit one landing file's rows (in its declared encoding) and keep its manifest entry (rows,
+    digest, sums) true."""
     spec = LANDING_FILES[name]
     path = folder / spec.csv_name
-    with path.open(encoding="utf-8", newline="") as handle:
+    manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    entry = manifest["files"][spec.csv_name]
+    encoding = entry.get("encoding") or "utf-8"
+    with path.open(encoding=encoding, newline="") as handle:
         reader_ = csv.DictReader(handle)
         columns, rows = reader_.fieldnames, list(reader_)
     edit(rows)
@@ -56,10 +62,8 @@ def _rewrite(folder: Path, name: str, edit) -> None:
     writer_ = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer_.writeheader()
     writer_.writerows(rows)
-    data = buffer.getvalue().encode("utf-8")
+    data = buffer.getvalue().encode(encoding)
     path.write_bytes(data)
-    manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-    entry = manifest["files"][spec.csv_name]
     entry.update(rows=len(rows), sha256=hashlib.sha256(data).hexdigest())
     if "sums" in entry:
         entry["sums"] = {c: str(sum((Decimal(r[c]) for r in rows if r.get(c)), Decimal("0.00")))
@@ -89,6 +93,20 @@ def _spoil(landing, as_of: date, bad_loans: bool = True) -> None:
         for n, row in enumerate(rows[shift::89]):
             row["fee_due" if n % 2 else "loan_id"] = "-1.00" if n % 2 else f"GHOST{n}"
 
+    def customers(rows):
+        for n, row in enumerate(rows[3 + shift::41]):     # messy values, moving from night to night
+            if n % 3 == 0:
+                row["phone"] = " " + row["phone"].replace("+", "00") + " "     # corrected
+            elif n % 3 == 1:
+                row["email"] = "not an address"                                 # falls back
+            else:
+                row["full_name"] = ""                                           # falls back
+        if shift >= 1:      # a changed customer takes the national id of an unchanged one: linked
+            rows[1]["national_id"] = rows[0]["national_id"]
+        # delivered unchanged every night, 110 years old on START: too old from the next night on
+        rows[2]["date_of_birth"] = START.replace(year=START.year - 110).isoformat()
+
+    _rewrite(folder, "customers", customers)
     _rewrite(folder, "loans", loans)
     _rewrite(folder, "installments", installments)
 
@@ -144,6 +162,9 @@ def test_delta_validation_gives_the_full_validation_tables(tmp_path, monkeypatch
     inst_total = following["rows_validated"]["installments"] + following["rows_carried"]["installments"]
     assert following["rows_validated"]["installments"] < inst_total / 4
     assert following["rows_validated"]["loans"] < loans_total / 2
+    customers_total = following["rows_validated"]["customers"] + following["rows_carried"]["customers"]
+    assert following["rows_validated"]["customers"] < customers_total / 2
+    assert seen["customers"][1] == following["rows_validated"]["customers"]
     whole = runs[2]              # all but the rows with no rate or fee to change go through GX
     assert whole["rows_carried"]["loans"] < 0.05 * loans_total
     assert whole["rows_carried"]["installments"] < 0.05 * inst_total
@@ -153,6 +174,10 @@ def test_delta_validation_gives_the_full_validation_tables(tmp_path, monkeypatch
     assert any(r[1] == "installments.csv" for r in expected["quarantine"])
     assert with_marts or any(r[1] == "loans.csv" for r in expected["quarantine"])
     assert expected["lost_records"], "the spoiled book loses records"
+    assert {"fallback_last_valid", "phone_e164"} <= {r[6] for r in expected["corrections"]}
+    flagged = {(r[3], r[0]) for r in expected["validation_results"] if r[10]}   # (rule, date) with unexpected rows
+    assert ("customers.date_of_birth.plausible", SEQUENCE[1]) in flagged    # the unchanged customer, too old now
+    assert ("customers.national_id.one_person", SEQUENCE[1]) in flagged
     for table in TABLES:
         assert got[table] == expected[table], f"quality.{table} differs between delta and full validation"
     if with_marts:
