@@ -103,8 +103,10 @@ def _spoil(landing, as_of: date, bad_loans: bool = True) -> None:
                 row["full_name"] = ""                                           # falls back
         if shift >= 1:      # a changed customer takes the national id of an unchanged one: linked
             rows[1]["national_id"] = rows[0]["national_id"]
-        # delivered unchanged every night, 110 years old on START: too old from the next night on
-        rows[2]["date_of_birth"] = START.replace(year=START.year - 110).isoformat()
+        # delivered unchanged every night and valid on START, when they are 110: too old from the next
+        # night on (a customer outside China: no resident id to disagree with the date of birth)
+        aged = next(r for n, r in enumerate(rows) if r["country"] == "GB" and n % 41 not in range(3, 9))
+        aged["date_of_birth"] = START.replace(year=START.year - 110).isoformat()
 
     _rewrite(folder, "customers", customers)
     _rewrite(folder, "loans", loans)
