@@ -329,6 +329,47 @@ def test_workbook_formats_filters_and_definitions(book):
     assert ("payments", "#,##0") in formats
 
 
+def _workbook_content(path: Path) -> dict:
+    """Everything a reader of the workbook sees: per sheet every cell's value, number format, bold and
+    fill, the notes, frozen panes, filter and column widths."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    content = {"sheets": workbook.sheetnames, "properties": (workbook.properties.creator,
+                                                             workbook.properties.created, workbook.properties.modified)}
+    for sheet in workbook.worksheets:
+        content[sheet.title] = {
+            "cells": [[(c.value, c.number_format, bool(c.font.b), c.fill.fgColor.rgb,
+                        c.comment.text if c.comment else None) for c in row] for row in sheet.iter_rows()],
+            "layout": (sheet.freeze_panes, sheet.auto_filter.ref,
+                       {k: d.width for k, d in sheet.column_dimensions.items()})}
+    return content
+
+
+def test_workbook_written_through_lxml_holds_what_the_pure_python_writer_wrote(book, tmp_path):
+    """openpyxl serialises the workbook with lxml's C writer when lxml is installed (a dependency for
+    that reason); the workbook read back is the one openpyxl's pure-Python writer (the writer used
+    before, OPENPYXL_LXML=False) gives, cell by cell."""
+    import subprocess
+    import sys
+
+    import openpyxl.xml
+
+    from pipelines.reporting.report import write_excel
+
+    assert openpyxl.xml.LXML, "lxml is a dependency: openpyxl must write through it"
+    script = ("import sys; from datetime import date; from pathlib import Path; "
+              "from pipelines.reporting.report import write_excel; import openpyxl.xml; "
+              "assert not openpyxl.xml.LXML; "
+              "write_excel(Path(sys.argv[1]), date.fromisoformat(sys.argv[2]), Path(sys.argv[3]))")
+    subprocess.run([sys.executable, "-c", script, str(book.warehouse), LAST.isoformat(), str(tmp_path / "etree.xlsx")],
+                   check=True, env={**os.environ, "OPENPYXL_LXML": "False"}, cwd=REPO)
+    write_excel(book.warehouse, LAST, tmp_path / "lxml.xlsx")
+    assert _workbook_content(tmp_path / "lxml.xlsx") == _workbook_content(tmp_path / "etree.xlsx")
+    published = _workbook_content(book.out / LAST.isoformat() / "kpi_tables.xlsx")
+    assert published == _workbook_content(tmp_path / "etree.xlsx")
+
+
 def test_dbt_unit_tests_pass_and_the_reconciliation_test_catches_a_drift(book, tmp_path):
     """One dbt invocation (they cost a parse each) on a copy of the warehouse in which one credited
     total was nudged by a cent: every unit test of the reporting marts passes, and the ledger

@@ -401,14 +401,24 @@ def write_excel(warehouse: Path, as_of: date, path: Path) -> int:
                 header.append(cell)
             sheet.append(header)
             unit_at = names.index("unit") if "unit" in names else None
+            # A row is serialised as soon as it is appended, so one formatted cell per column and
+            # format serves every row; a value without a format goes in as a plain value (openpyxl
+            # types it as it would a cell's). Cheaper than a styled cell per value, same workbook.
+            styled: dict[tuple[int, str], WriteOnlyCell] = {}
             for record in records:
                 row = []
                 for i, value in enumerate(record):
                     number_format = formats[i]
                     if unit_at is not None and names[i] in UNIT_COLUMNS:
                         number_format = UNIT_FORMATS.get(record[unit_at], number_format)
-                    cell = WriteOnlyCell(sheet, value=_excel_value(value))
-                    if number_format and value is not None:
+                    if not number_format or value is None:
+                        row.append(_excel_value(value))
+                        continue
+                    cell = styled.get((i, number_format))
+                    if cell is None:
+                        cell = styled[(i, number_format)] = WriteOnlyCell(sheet)
+                    cell.value = _excel_value(value)
+                    if cell.number_format != number_format:     # a date bound to a cell sets its own
                         cell.number_format = number_format
                     row.append(cell)
                 sheet.append(row)
