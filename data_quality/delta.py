@@ -35,8 +35,9 @@ kept in `quality.validate_modes`): ARREARS_VALIDATE_FULL is not set; there is a 
 night P; P is the latest earlier date that was loaded (no later night was ingested and not
 validated); no date after today is validated yet (a rerun of an older date, a reverse backfill);
 P's row hashes are still kept; P was validated with the same suites (a signature of the customer, loan and
-installment suites, the customer correction rules, the lender time zone and DuckDB's version, whose
-hash() the row hashes are). Row hashes are kept for the two latest nights only.
+installment suites, the customer correction rules, the lender time zone, DuckDB's version, whose
+hash() the row hashes are, and the phonenumbers and python-stdnum versions, which decide a customer's
+phone and national id). Row hashes are kept for the two latest nights only.
 `quality.snapshot_delta` lists, per night, the keys that were new, changed or removed.
 """
 from __future__ import annotations
@@ -57,7 +58,7 @@ SOURCE = {"customers": "d_customers", "loans": "g_loans", "installments": "g_ins
 # assets whose GX frame is chosen in pandas after correction (select_rows), not filtered in SQL
 CORRECTED_FIRST = ("customers",)
 NOT_HASHED = ("_source_row", "_load_id", "_ingest_problem")
-VERSION = 2       # bump when what a row hash covers, or how verdicts carry, changes
+VERSION = 2       # bump when what a row hash covers, how verdicts carry, or a correction rule's code changes
 
 DDL = [
     """create table if not exists quality.validated_rows (
@@ -81,15 +82,19 @@ def forced_full() -> bool:
 
 def signature(suites_module, timezone) -> str:
     """What the carried verdicts depend on besides the row: the customer, loan and installment suites
-    (built for a fixed date), the customer correction rules, the lender time zone, and DuckDB's
-    version (its hash())."""
+    (built for a fixed date), the customer correction rules, the lender time zone, DuckDB's version
+    (its hash()) and the versions of the libraries that decide a customer's phone and national id."""
+    from importlib.metadata import version
+
     from data_quality.corrections import RULES
 
     ctx = suites_module.Context(date(2000, 1, 1), timezone=timezone)
     text = json.dumps({"version": VERSION, "duckdb": duckdb.__version__, "timezone": str(timezone), "suites": {
         asset: [e.configuration.to_json_dict() for e in suites_module.SUITES[asset](ctx)]
         for asset in DELTA_ASSETS},
-        "corrections": [[r.name, list(r.fields), r.description] for r in RULES]}, sort_keys=True, default=str)
+        "corrections": [[r.name, list(r.fields), r.description] for r in RULES],
+        "libraries": {name: version(name) for name in ("phonenumbers", "python-stdnum")}},
+        sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
