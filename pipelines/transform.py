@@ -16,7 +16,8 @@ the parse of the night before (partial parsing; target/ beside the warehouse). C
 
 A failure is classified (pipelines.errors): a model that does not build is TransformFailed, a data
 test that fails is DataTestFailed, a warehouse locked by another writer is WarehouseBusy; the message
-names the models and tests.
+names the models and tests, and for the project's `column_checks` tests (several checks of a model in
+one node) each failed check, its column and a failing row.
 """
 from __future__ import annotations
 
@@ -85,6 +86,31 @@ def _is_lock_error(text: str) -> bool:
     return "could not set lock" in text.lower() or "conflicting lock" in text.lower()
 
 
+CHECKS_TEST = "column_checks"  # dbt_project/macros/test_column_checks.sql: several checks of a model, one node
+
+
+def _failed_checks(node) -> str:
+    """What a failed `column_checks` test found: each failed check (e.g. `not_null(agent_id)`), how many
+    rows fail it and one of them by its key, read back by running the test's compiled query again.
+    Empty for any other test, or when the query cannot be read back (dbt's count stays the message)."""
+    meta = getattr(node.node, "test_metadata", None)
+    sql = getattr(node.node, "compiled_code", None)
+    if getattr(meta, "name", None) != CHECKS_TEST or not sql:
+        return ""
+    import duckdb
+
+    from pipelines.warehouse import reader
+
+    try:
+        with reader(Path(os.environ["ARREARS_WAREHOUSE"])) as con:
+            found = con.execute(f"select failed_check, count(*), min(failing_row) from ({sql}) failed "
+                                "group by failed_check order by failed_check").fetchall()
+    except (duckdb.Error, KeyError, OSError):
+        return ""
+    return " and ".join(f"{check} fails on {count} row{'s' if count != 1 else ''}"
+                        + (f" (e.g. {row})" if row else "") for check, count, row in found)
+
+
 def _raise_failure(args: list[str], result) -> None:
     """The failure of a dbt invocation as the error people can act on."""
     models, tests = [], []
@@ -99,7 +125,8 @@ def _raise_failure(args: list[str], result) -> None:
                                 f"warehouse; wait for it to finish (dbt {node.node.name})")
         if resource == "test":
             tested = ", ".join(sorted({ref.split(".")[-1] for ref in node.node.depends_on.nodes})) or "?"
-            tests.append(f"{node.node.name} on {tested}: {message}")
+            checks = _failed_checks(node)  # its checks name it; dbt's name of it spells every argument
+            tests.append(f"{CHECKS_TEST} on {tested}: {checks}" if checks else f"{node.node.name} on {tested}: {message}")
         else:
             models.append(f"{resource} {node.node.name}: {message}")
     step = " ".join(args[:3])
@@ -116,9 +143,10 @@ def _raise_failure(args: list[str], result) -> None:
     raise TransformFailed(f"dbt {step}: {reason}")
 
 
-def run_dbt(args: list[str], warehouse: Path, as_of: date | None = None) -> None:
+def run_dbt(args: list[str], warehouse: Path, as_of: date | None = None, project_dir: Path = DBT_PROJECT_DIR) -> None:
     """Invoke dbt with the project's profile; raise TransformFailed, DataTestFailed or WarehouseBusy.
-    With `as_of`, the business date is in the environment (ARREARS_AS_OF_DATE) for this invocation."""
+    With `as_of`, the business date is in the environment (ARREARS_AS_OF_DATE) for this invocation.
+    `project_dir`: another dbt project using the same profile (tests of the project's macros)."""
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
     os.environ.update(dbt_env(warehouse))
@@ -126,7 +154,7 @@ def run_dbt(args: list[str], warehouse: Path, as_of: date | None = None) -> None
         os.environ[AS_OF_ENV] = as_of.isoformat()
     try:
         result = dbtRunner(callbacks=crashpoints.dbt_callbacks()).invoke(
-            [*args, "--project-dir", str(DBT_PROJECT_DIR), "--quiet"])
+            [*args, "--project-dir", str(project_dir), "--quiet"])
     finally:
         os.environ.pop(AS_OF_ENV, None)
     if not result.success:
