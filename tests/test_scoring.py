@@ -112,7 +112,11 @@ def test_card_csv_round_trips(tmp_path):
 
 def test_packaged_default_card_is_data_over_known_features():
     table = train.read_card_csv(train.PACKAGED_CARD)
-    assert table.model_version.nunique() == 1 and (table.feature == scorecard.BASE).sum() == 1
+    segments = [segment for segment, _ in scorecard.segments_of(table)]
+    assert table.model_version.nunique() == 1 and (table.feature == scorecard.BASE).sum() == len(segments) > 1
+    # the segments follow each other from DPD 1 on and leave no DPD out
+    assert segments[0].min_dpd is None and segments[-1].max_dpd is None
+    assert all(b.min_dpd == a.max_dpd + 1 for a, b in zip(segments, segments[1:]))
     assert set(table.feature) - {scorecard.BASE} <= set(FEATURES)
     assert set(table.feature) - {scorecard.BASE}, "the packaged card scores with features"
 
