@@ -11,10 +11,12 @@ feature (a scorecard whose points zig-zag with a feature is hard to explain and 
 Features whose information value is below MIN_IV are left out.
 
 Segments: collection scores are segmented by delinquency stage (who pays at DPD 100 is not who pays
-at DPD 5). `fit_segmented` fits one card per DPD range of the policy (scoring.segments) when the
-range's training rows are enough (policy scoring.segment_fit: examples, and of each outcome), else
-the range gets the card fitted on every row (the pooled card). Each row of the table names its
-segment and DPD range, so the exported model stays one table that SQL applies.
+at DPD 5). `fit_segmented` fits the pooled card on every row, then gives each DPD range of the
+policy (scoring.segments) its own base and its own DPD and amount terms, refitted on the range's
+rows with the pooled card's other features held fixed, when the range's training rows are enough
+(policy scoring.segment_fit: examples, and of each outcome); else the range keeps the pooled card.
+Each row of the table names its segment and DPD range, so the exported model stays one table that
+SQL applies.
 """
 from __future__ import annotations
 

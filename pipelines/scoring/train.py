@@ -3,6 +3,9 @@ compare it with the model in force on a time holdout, promote it only when it ra
 treatment is decided (policy scoring.promotion: AUC on the holdout loans up to DPD 30 by default),
 and write the model card.
 
+The challenger is segmented by DPD stage (policy scoring.segments, scorecard.fit_segmented): the
+model card gives each segment's fit and every model's holdout figures on the segment's loans.
+
 Examples: marts.score_training_examples (every loan overdue at a past month end, re-derived from the
 ledger as known on D, with its matured 30-day outcome). Time split: the newest HOLDOUT_MONTHS
 matured month ends are the holdout, everything before trains. The model in force is the newest
@@ -225,7 +228,7 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
     population, chosen = promotion_population(holdout, policy)
     y_chosen = y[chosen]
     focused = {name: evaluate.metrics(y_chosen, p[chosen]) for name, p in predictions.items()}
-    by_segment = segment_metrics(card, train, holdout, predictions)
+    by_segment = segment_metrics(card, holdout, predictions)
     c, i = focused["challenger"]["auc"], focused["current"]["auc"]
     gain = float(policy.promotion_min_auc_gain)
     promoted = bool(c > i + gain)
@@ -268,7 +271,7 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
     return card, model_card
 
 
-def segment_metrics(card: scorecard.SegmentedScorecard, train: pd.DataFrame, holdout: pd.DataFrame,
+def segment_metrics(card: scorecard.SegmentedScorecard, holdout: pd.DataFrame,
                     predictions: dict[str, np.ndarray]) -> dict:
     """Per segment of the challenger: its DPD range, how it was fitted, its own DPD and amount
     weights, and every model's holdout metrics on the segment's loans (None when one outcome only)."""
@@ -288,7 +291,7 @@ def segment_metrics(card: scorecard.SegmentedScorecard, train: pd.DataFrame, hol
     return out
 
 
-def write_model(warehouse: Path, as_of: date, card: scorecard.Scorecard, model_card: dict) -> Path:
+def write_model(warehouse: Path, as_of: date, card: scorecard.SegmentedScorecard, model_card: dict) -> Path:
     rows = pd.DataFrame(card.rows())
     with writer(warehouse) as con:
         con.execute("begin")
