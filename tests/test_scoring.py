@@ -48,6 +48,12 @@ FEATURES = train.feature_names()
     ({"promotion": {"min_auc_gain": "0.9"}}, "scoring.promotion.min_auc_gain", "above"),
     ({"promotion": {"metric": "gini"}}, "scoring.promotion.metric", "unknown key"),
     ({"complete_history": {"write_off_quantile": "0.75"}}, "scoring.complete_history.write_off_quantile", "above"),
+    ({"segments": [{"segment": "a", "max_dpd": 30}, {"segment": "b", "max_dpd": 20}, {"segment": "c"}]},
+     "scoring.segments[1].max_dpd", "below 31"),
+    ({"segments": [{"segment": "a", "max_dpd": 30}, {"segment": "b", "max_dpd": 90}]},
+     "scoring.segments[1].max_dpd", "every DPD has a segment"),
+    ({"segments": [{"segment": "a", "max_dpd": 30}, {"segment": "a"}]}, "scoring.segments[1].segment", "twice"),
+    ({"segment_fit": {"min_each_outcome": 0}}, "scoring.segment_fit.min_each_outcome", "below 1"),
 ])
 def test_scoring_policy_errors_name_file_and_key(section, key, problem):
     with pytest.raises(PolicyError) as error:
@@ -106,9 +112,42 @@ def test_card_csv_round_trips(tmp_path):
 
 def test_packaged_default_card_is_data_over_known_features():
     table = train.read_card_csv(train.PACKAGED_CARD)
-    assert table.model_version.nunique() == 1 and (table.feature == scorecard.BASE).sum() == 1
+    segments = [segment for segment, _ in scorecard.segments_of(table)]
+    assert table.model_version.nunique() == 1 and (table.feature == scorecard.BASE).sum() == len(segments) > 1
+    # the segments follow each other from DPD 1 on and leave no DPD out
+    assert segments[0].min_dpd is None and segments[-1].max_dpd is None
+    assert all(b.min_dpd == a.max_dpd + 1 for a, b in zip(segments, segments[1:]))
     assert set(table.feature) - {scorecard.BASE} <= set(FEATURES)
     assert set(table.feature) - {scorecard.BASE}, "the packaged card scores with features"
+
+
+def test_segmented_card_refits_dpd_and_amount_per_segment_and_stays_one_table():
+    """Two DPD segments: the early one (enough examples) gets its own DPD and amount rows and base,
+    the late one (too few payers for the policy minimum) keeps the pooled card; the exported table
+    covers every DPD, each row scores with its segment's rows, and a table without segment columns
+    (written before segments) still scores as one card."""
+    frame = _synthetic()
+    frame.loc[frame.dpd > 50, "paid"] = frame.loc[frame.dpd > 50, "paid"] & (frame.loc[frame.dpd > 50].index % 9 == 0)
+    segments = [scorecard.Segment("early", None, 50), scorecard.Segment("late", 51, None)]
+    late_payers = int(frame[frame.dpd > 50].paid.sum())
+    card = scorecard.fit_segmented(frame, "paid", FEATURES, "s1", segments, 100, late_payers + 1)
+    assert card.fitted["early"].startswith("own dpd and overdue_amount_value rows")
+    assert card.fitted["late"].startswith("pooled card") and card.cards[segments[1]] is card.pooled
+    table = pd.DataFrame(card.rows())
+    assert set(table.segment) == {"early", "late"} and (table.feature == scorecard.BASE).sum() == 2
+    assert table.model_version.unique().tolist() == ["s1"]
+    early = table[table.segment == "early"]
+    assert early.min_dpd.isna().all() and (early.max_dpd == 50).all()
+    assert early[early.feature == "dpd"].logit.astype(float).is_monotonic_decreasing   # its own linear DPD term
+    p = scorecard.logits(table, frame)
+    by_early = scorecard.logits(early, frame[frame.dpd <= 50])
+    assert np.allclose(p[(frame.dpd <= 50).to_numpy()], by_early)
+    pooled = pd.DataFrame(card.pooled.rows())
+    late = (frame.dpd > 50).to_numpy()
+    assert np.allclose(p[late], scorecard.logits(pooled, frame[late]))
+    legacy = pooled.drop(columns=["segment", "min_dpd", "max_dpd"])
+    assert np.allclose(scorecard.logits(legacy, frame), scorecard.logits(pooled, frame))
+    assert evaluate.metrics(frame.paid.to_numpy(), scorecard.probability(p))["auc"] > 0.75
 
 
 def test_evaluation_figures():
@@ -266,6 +305,13 @@ def test_train_writes_card_promotes_on_holdout_and_ranks_on_the_generated_book(b
     assert card["promotion"]["population"] == "DPD 1-30" and result["promotion_population"] == "DPD 1-30"
     assert result["promoted"] == (focused["challenger"]["auc"] > focused["current"]["auc"])
     assert set(focused) == set(card["metrics"]) == {"challenger", "current", "baseline_dpd_and_amount"}
+    # one entry per policy segment: its DPD range, how it was fitted, all three models on its loans
+    segments = card["segments"]
+    assert sorted(segments, key=lambda name: segments[name]["min_dpd"] or 0) == ["early", "middle", "late"]
+    assert segments["early"]["max_dpd"] == 30 and segments["late"]["max_dpd"] is None
+    assert all(s["fitted"].startswith(("own ", "pooled card")) for s in segments.values())
+    assert segments["early"]["metrics"]["challenger"]["auc"] > 0.5
+    assert sum(s["holdout_rows"] for s in segments.values()) == card["data_window"]["holdout_rows"]
     _, scores_before = book["tonight"]
     _night(paths, D)                                  # rerun of D: the model D used
     assert _tonight(paths.warehouse)[1] == scores_before

@@ -3,6 +3,9 @@ compare it with the model in force on a time holdout, promote it only when it ra
 treatment is decided (policy scoring.promotion: AUC on the holdout loans up to DPD 30 by default),
 and write the model card.
 
+The challenger is segmented by DPD stage (policy scoring.segments, scorecard.fit_segmented): the
+model card gives each segment's fit and every model's holdout figures on the segment's loans.
+
 Examples: marts.score_training_examples (every loan overdue at a past month end, re-derived from the
 ledger as known on D, with its matured 30-day outcome). Time split: the newest HOLDOUT_MONTHS
 matured month ends are the holdout, everything before trains. The model in force is the newest
@@ -41,8 +44,9 @@ MODELS = ("challenger", "current", "baseline_dpd_and_amount")
 PACKAGED_CARD = DBT_PROJECT_DIR / "seeds" / "score_card_default.csv"
 REGISTRY_COLUMNS = ("model_version varchar, trained_as_of date, effective_from date, decision varchar, "
                     "training_data_sha256 varchar, card_json varchar")
-BINS_COLUMNS = ("model_version varchar, feature varchar, bin_no integer, lower_bound double, "
-                "upper_bound double, logit decimal(18,6), points decimal(18,4)")
+BINS_COLUMNS = ("model_version varchar, segment varchar, min_dpd integer, max_dpd integer, feature varchar, "
+                "bin_no integer, lower_bound double, upper_bound double, logit decimal(18,6), points decimal(18,4)")
+CARD_COLUMNS = [part.split()[0] for part in BINS_COLUMNS.split(", ")]
 
 
 class TrainingRefused(Exception):
@@ -166,7 +170,8 @@ def current_card(warehouse: Path, as_of: date) -> pd.DataFrame:
 
 
 def read_card_csv(path: Path) -> pd.DataFrame:
-    card = pd.read_csv(path, dtype={"model_version": str, "feature": str})
+    card = pd.read_csv(path, dtype={"model_version": str, "segment": str, "feature": str,
+                                    "min_dpd": "Int64", "max_dpd": "Int64"})
     return card
 
 
@@ -212,7 +217,8 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
                                f"(need {MIN_EXAMPLES} with both outcomes); the book's history is too short")
     digest = data_hash(pd.concat([train, holdout]), features)
     version = f"score-{as_of.isoformat()}-{digest[:8]}"
-    card = scorecard.fit(train, LABEL, features, version)
+    card = scorecard.fit_segmented(train, LABEL, features, version, list(policy.segments),
+                                   policy.segment_min_examples, policy.segment_min_each_outcome)
     y = holdout[LABEL].astype(int).to_numpy()
     challenger_p = scorecard.probability(scorecard.logits(pd.DataFrame(card.rows()), holdout))
     current_p = scorecard.probability(scorecard.logits(current, holdout))
@@ -222,6 +228,7 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
     population, chosen = promotion_population(holdout, policy)
     y_chosen = y[chosen]
     focused = {name: evaluate.metrics(y_chosen, p[chosen]) for name, p in predictions.items()}
+    by_segment = segment_metrics(card, holdout, predictions)
     c, i = focused["challenger"]["auc"], focused["current"]["auc"]
     gain = float(policy.promotion_min_auc_gain)
     promoted = bool(c > i + gain)
@@ -239,8 +246,11 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
         },
         "training_data_sha256": digest,
         "features": {fb.feature: {"bins": len(fb.woe), "information_value": round(fb.iv, 4),
-                                  "coefficient": round(card.coefficients[fb.feature], 4)} for fb in card.bins},
-        "features_left_out": card.dropped,
+                                  "coefficient": round(card.pooled.coefficients[fb.feature], 4)} for fb in card.pooled.bins},
+        "features_left_out": card.pooled.dropped,
+        # each DPD segment (policy scoring.segments): how its rows were fitted and the holdout figures
+        # of all three models on its loans
+        "segments": by_segment,
         "metrics": {name: ({"model_version": str(current.model_version.iloc[0]), **m} if name == "current" else m)
                     for name, m in overall.items()},
         # the promotion decision's figures: the loans where treatment choices are made (policy
@@ -261,18 +271,42 @@ def fit_and_compare(examples: pd.DataFrame, as_of: date, current: pd.DataFrame, 
     return card, model_card
 
 
-def write_model(warehouse: Path, as_of: date, card: scorecard.Scorecard, model_card: dict) -> Path:
+def segment_metrics(card: scorecard.SegmentedScorecard, holdout: pd.DataFrame,
+                    predictions: dict[str, np.ndarray]) -> dict:
+    """Per segment of the challenger: its DPD range, how it was fitted, its own DPD and amount
+    weights, and every model's holdout metrics on the segment's loans (None when one outcome only)."""
+    y = holdout[LABEL].astype(int).to_numpy()
+    out = {}
+    for segment, seg_card in card.cards.items():
+        chosen = segment.mask(holdout.dpd.to_numpy())
+        paid = y[chosen]
+        out[segment.name] = {
+            "min_dpd": segment.min_dpd, "max_dpd": segment.max_dpd, "fitted": card.fitted[segment.name],
+            "coefficients": {f: round(seg_card.coefficients[f], 6) for f in scorecard.SEGMENT_FEATURES
+                             if f in seg_card.coefficients and seg_card is not card.pooled},
+            "holdout_rows": int(chosen.sum()), "holdout_paid": int(paid.sum()),
+            "metrics": ({name: evaluate.metrics(paid, p[chosen]) for name, p in predictions.items()}
+                        if 0 < paid.sum() < len(paid) else None),
+        }
+    return out
+
+
+def write_model(warehouse: Path, as_of: date, card: scorecard.SegmentedScorecard, model_card: dict) -> Path:
     rows = pd.DataFrame(card.rows())
     with writer(warehouse) as con:
         con.execute("begin")
         con.execute("create schema if not exists scoring")
         con.execute(f"create table if not exists scoring.model_registry ({REGISTRY_COLUMNS})")
         con.execute(f"create table if not exists scoring.scorecard_bins ({BINS_COLUMNS})")
+        # a table written before segments: its rows are one card over every DPD
+        con.execute("alter table scoring.scorecard_bins add column if not exists segment varchar default 'all'")
+        con.execute("alter table scoring.scorecard_bins add column if not exists min_dpd integer")
+        con.execute("alter table scoring.scorecard_bins add column if not exists max_dpd integer")
         con.execute("delete from scoring.scorecard_bins where model_version = ?", [card.version])
         con.execute("delete from scoring.model_registry where model_version = ?", [card.version])
         con.register("card_rows", rows)
-        con.execute("insert into scoring.scorecard_bins select model_version, feature, bin_no, lower_bound, "
-                    "upper_bound, logit, points from card_rows")
+        con.execute(f"insert into scoring.scorecard_bins ({', '.join(CARD_COLUMNS)}) "
+                    f"select {', '.join(CARD_COLUMNS)} from card_rows")
         con.execute("insert into scoring.model_registry values (?, ?, ?, ?, ?, ?)",
                     [card.version, as_of, model_card["effective_from"], model_card["decision"],
                      model_card["training_data_sha256"], json.dumps(model_card, sort_keys=True)])
@@ -285,9 +319,9 @@ def write_model(warehouse: Path, as_of: date, card: scorecard.Scorecard, model_c
     return folder
 
 
-def write_card_csv(path: Path, card: scorecard.Scorecard) -> None:
+def write_card_csv(path: Path, card: scorecard.SegmentedScorecard) -> None:
     with path.open("w", newline="") as handle:
-        out = csv.DictWriter(handle, fieldnames=list(card.rows()[0]), lineterminator="\n")
+        out = csv.DictWriter(handle, fieldnames=CARD_COLUMNS, lineterminator="\n")
         out.writeheader()
         for row in card.rows():
             out.writerow({k: ("" if v is None else (f"{v:.6f}" if k == "logit" else f"{v:.4f}" if k == "points" else v))
@@ -315,7 +349,14 @@ def card_markdown(card: dict) -> str:
         e = focused[name]
         lines.append(f"| {name}, {population} ({e['rows']}) | {e['auc']} | {e['gini']} | {e['ks']} | "
                      f"{e['decile_inversions']} |")
-    lines += ["", "| feature | bins | IV | coefficient |", "|---|---|---|---|"]
+    lines += ["", "| segment | DPD | fitted | holdout loans (paid) | AUC challenger | AUC current | AUC baseline |",
+              "|---|---|---|---|---|---|---|"]
+    for name, seg in (card.get("segments") or {}).items():
+        auc = {k: v["auc"] for k, v in (seg["metrics"] or {}).items()}
+        dpd = f"{seg['min_dpd'] or 1}-{seg['max_dpd'] or ''}"
+        lines.append(f"| {name} | {dpd} | {seg['fitted']} | {seg['holdout_rows']} ({seg['holdout_paid']}) | "
+                     f"{auc.get('challenger', '')} | {auc.get('current', '')} | {auc.get('baseline_dpd_and_amount', '')} |")
+    lines += ["", "| feature (pooled card) | bins | IV | coefficient |", "|---|---|---|---|"]
     lines += [f"| {f} | {v['bins']} | {v['information_value']} | {v['coefficient']} |" for f, v in card["features"].items()]
     lines += ["", "| risk band | min probability | holdout share | pay rate |", "|---|---|---|---|"]
     lines += [f"| {b['band']} | {b['min_probability']} | {b['share']} | {b['pay_rate']} |" for b in card["thresholds"]]

@@ -1,7 +1,8 @@
 {#- Published: the collection score of every overdue loan of the night, exactly one row per loan of
     marts.loan_delinquency overdue on D, history kept (each night replaces its own date).
 
-    The scorecard (int_score_card) gives each of the loan's features (int_score_features) the
+    Each loan scores with the rows of its DPD segment of the scorecard (int_score_card: segment,
+    min_dpd..max_dpd): the segment's features (int_score_features) (int_score_features) the
     points and log-odds of the bin its value falls in; the sum of the log-odds is the
     logit of probability_to_pay (probability that within 30 days the loan is no longer overdue or
     has paid at least the amount overdue on D), the sum of the points is the score (higher = more
@@ -34,6 +35,24 @@ card as (
 
 ),
 
+segments as (
+
+    select distinct segment, min_dpd, max_dpd from card
+
+),
+
+loan_segments as (
+
+    select
+        t.loan_id,
+        s.segment
+    from tonight t
+    inner join segments s
+        on (s.min_dpd is null or t.dpd >= s.min_dpd)
+        and (s.max_dpd is null or t.dpd <= s.max_dpd)
+
+),
+
 feature_values as (
 
     {%- for feature in score_feature_names() %}
@@ -50,11 +69,14 @@ binned as (
     select
         v.loan_id,
         v.feature,
+        c.segment,
         c.logit,
         c.points
     from feature_values v
+    inner join loan_segments ls on ls.loan_id = v.loan_id
     inner join card c
-        on c.feature = v.feature
+        on c.segment = ls.segment
+        and c.feature = v.feature
         and (c.lower_bound is null or v.value >= c.lower_bound)
         and (c.upper_bound is null or v.value < c.upper_bound)
 
@@ -62,7 +84,7 @@ binned as (
 
 best as (
 
-    select feature, max(points) as best_points from card group by feature
+    select segment, feature, max(points) as best_points from card group by segment, feature
 
 ),
 
@@ -74,7 +96,7 @@ costs as (
         bb.best_points - b.points as points_lost,
         row_number() over (partition by b.loan_id order by bb.best_points - b.points desc, b.feature) as reason_rank
     from binned b
-    inner join best bb on bb.feature = b.feature
+    inner join best bb on bb.segment = b.segment and bb.feature = b.feature
 
 ),
 
@@ -103,7 +125,7 @@ totals as (
 
 base as (
 
-    select model_version, logit, points from card where feature = '(base)'
+    select model_version, segment, logit, points from card where feature = '(base)'
 
 ),
 
@@ -117,7 +139,8 @@ scored as (
         cast(round(coalesce(s.feature_points, 0) + b.points, 0) as {{ dbt.type_int() }}) as score,
         r.reason_codes
     from tonight t
-    cross join base b
+    inner join loan_segments ls on ls.loan_id = t.loan_id
+    inner join base b on b.segment = ls.segment
     left join totals s on s.loan_id = t.loan_id
     left join reasons r on r.loan_id = t.loan_id
 
