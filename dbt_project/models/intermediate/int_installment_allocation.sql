@@ -227,26 +227,9 @@ final as (
 )
 
 select
-    as_of_date,
-    loan_id,
-    installment_no,
-    due_date,
-    fee_due,
-    interest_due,
-    principal_due,
-    amount_due,
-    loan_paid,
-    paid_amount,
-    fee_paid,
-    interest_paid,
-    principal_paid,
-    unpaid_amount,
-    is_past_due,
-    is_unpaid,
-    tolerance_amount,
+    *,
     case
         when is_past_due and is_unpaid then cast({{ dbt.datediff('due_date', 'as_of_date', 'day') }} as {{ dbt.type_int() }})
         else 0
-    end as days_past_due,
-    allocated_on
+    end as days_past_due
 from final
