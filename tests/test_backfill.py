@@ -13,7 +13,7 @@ one; the month-end marts change month in between). The book carries every kind o
 to the next, and the test first asserts that each event is in the in-order marts, so it cannot become
 vacuous if the book or the product changes: a payment delivered late (valued on the first night,
 delivered on the last), one delivered twice and then reversed, a phone changed for one night, a loan
-lost from one night's snapshot, and a loan placed with an agency on the middle night (DPD 150, policy
+lost from one night's snapshot, a schedule changed on the last night, and a loan placed with an agency on the middle night (DPD 150, policy
 agency_placement) and still placed on the last, with the contact log and KPI figures kept per night."""
 from __future__ import annotations
 
@@ -55,6 +55,9 @@ def _book(night: date) -> dict[str, list[dict]]:
         book["loans"] = [r for r in book["loans"] if r["loan_id"] != "L3"]
         book["installments"] = [r for r in book["installments"] if r["loan_id"] != "L3"]
     if night == NIGHTS[2]:
+        for row in book["installments"]:
+            if row["loan_id"] == "L3":
+                row["interest_due"] = "45.00"   # L3's schedule changed (restructured) on the last night
         book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00"),       # delivered again
                             payment("P2", "L1", str(NIGHTS[0]), "500.00"),        # late: valued on the first night
                             payment("P3", "L2", str(NIGHTS[2]), "1000.00", reverses="P1")]
@@ -97,6 +100,10 @@ def _events(paths) -> dict:
                                "order by 1"),
             "l3_nights": rows("select as_of_date from marts.loan_delinquency where loan_id = 'L3' order by 1"),
             "contact_nights": rows("select distinct as_of_date from marts.contact_log order by 1"),
+            # the night each loan's allocation was computed (int_installment_allocation carries forward a
+            # loan whose schedule and payments did not change): which loans a forward night recomputed
+            "allocated_on": {(d, loan): on for d, loan, on in rows(
+                "select distinct as_of_date, loan_id, allocated_on from intermediate.int_installment_allocation")},
             "c1_phones": rows("select phone_as_delivered from marts.contact_recipients where customer_id = 'C1' "
                               "order by as_of_date"),
         }
@@ -117,6 +124,16 @@ def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path
     assert [d for (d,) in events["l3_nights"]] == NIGHTS, "L3, lost from the middle night's snapshot, is restored"
     assert [d for (d,) in events["contact_nights"]] == NIGHTS
     assert [p for (p,) in events["c1_phones"]] == ["+8613800138000", CHANGED_PHONE, "+8613800138000"]
+    n0, n1, n2 = NIGHTS
+    assert events["allocated_on"] == {
+        (n0, "L1"): n0, (n0, "L2"): n0, (n0, "L3"): n0, (n0, "L4"): n0,   # the first night: all allocated
+        (n1, "L1"): n0, (n1, "L3"): n0, (n1, "L4"): n0,   # carried (L3 restored with the same schedule)
+        (n1, "L2"): n1,                                   # P1 delivered: its net paid amount changed
+        (n2, "L1"): n2,                                   # late payment P2 on its old installment
+        (n2, "L2"): n2,                                   # P1's reversal
+        (n2, "L3"): n2,                                   # its schedule changed
+        (n2, "L4"): n0,                                   # nothing changed: carried twice, only its DPD advanced
+    }, events["allocated_on"]
     per_night = {t for t, rows in expected.items() if {r[0] for r in rows} == set(NIGHTS) and
                  all(isinstance(r[0], date) for r in rows)}
     assert {"loan_delinquency", "contact_log", "overdue_accountability", "kpi_figures"} <= per_night, per_night
@@ -137,5 +154,7 @@ def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path
     for night in NIGHTS[1:]:  # ... is repaired by running the later nights again, in order
         _night(reverse, night, f"c-{night}")
     got = _marts(reverse)
+    # out of order, every night was allocated afresh (a full build): the marts equal the carried-forward ones
+    assert {(d, loan): d for d, loan in events["allocated_on"]} == _events(reverse)["allocated_on"]
     differing = [t for t in expected if got.get(t) != expected[t]]
     assert not differing, f"marts that still depend on the order nights ran in: {differing}"
