@@ -55,30 +55,32 @@ def main() -> None:
     parser.add_argument("start", type=date.fromisoformat)
     parser.add_argument("--nights", type=int, default=5)
     parser.add_argument("--skip", type=int, default=0, help="nights already run (continue after them)")
+    parser.add_argument("--nodes", default="", help="also print, every night, the time of each dbt node "
+                        "whose id contains this text (e.g. int_reporting_)")
     args = parser.parse_args()
     book = args.book.absolute()
     paths = Paths.resolve(landing=book / "landing", warehouse=book / "warehouse" / "arrears.duckdb",
                           out=book / "outbox")
-    writers: list[str] = []
+    timings: list[str] = []
     original = publish_module.publish
 
-    def timed_publish(out, as_of, run_id, policy_version, writers_, summary=None):
+    def timed_publish(out, as_of, run_id, policy_version, writers, summary=None):
         def wrap(write):
             def timed(folder):
                 start = _clock()
                 counts = write(folder)
-                writers.append(f"  {getattr(write, '__qualname__', str(write))[:48]:48s} {_since(start)} "
+                timings.append(f"  {getattr(write, '__qualname__', str(write))[:48]:48s} {_since(start)} "
                                f"{len(counts)} file(s)")
                 return counts
             return timed
-        return original(out, as_of, run_id, policy_version, [wrap(w) for w in writers_], summary)
+        return original(out, as_of, run_id, policy_version, [wrap(w) for w in writers], summary=summary)
 
     publish_module.publish = timed_publish  # publish_step imports it when it runs
     print(f"load before: {os.getloadavg()}")
     for offset in range(args.skip, args.skip + args.nights):
         as_of = args.start + timedelta(days=offset)
         run_id = nightly.new_run_id(as_of)
-        writers.clear()
+        timings.clear()
         line = [str(as_of)]
         night = _clock()
         for name, step in (("ingest", lambda: nightly.ingest_step(as_of, paths, run_id)),
@@ -98,12 +100,16 @@ def main() -> None:
         results = json.loads((book / "warehouse" / ".dbt" / "target" / "run_results.json").read_text())["results"]
         print(" | ".join(line) + f" | night {_since(night)} | dbt parse {_parse_summary(text)}, {len(results)} nodes"
               f" | load {os.getloadavg()[0]:.1f}", flush=True)
+        if args.nodes:
+            print("  " + ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.2f}"
+                                   for r in results if args.nodes in r["unique_id"]
+                                   and r["unique_id"].startswith("model.")), flush=True)
     print("slowest dbt nodes of the last night:")
     for r in sorted(results, key=lambda r: -r["execution_time"])[:15]:
         print(f"  {r['execution_time']:5.2f} s {r['unique_id']}")
     print(f"  all {len(results)} nodes: {sum(r['execution_time'] for r in results):.1f} s (threads overlap)")
     print("publish writers of the last night:")
-    print("\n".join(writers))
+    print("\n".join(timings))
 
 
 if __name__ == "__main__":

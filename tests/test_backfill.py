@@ -13,8 +13,14 @@ one; the month-end marts change month in between). The book carries every kind o
 to the next, and the test first asserts that each event is in the in-order marts, so it cannot become
 vacuous if the book or the product changes: a payment delivered late (valued on the first night,
 delivered on the last), one delivered twice and then reversed, a phone changed for one night, a loan
-lost from one night's snapshot, and a loan placed with an agency on the middle night (DPD 150, policy
-agency_placement) and still placed on the last, with the contact log and KPI figures kept per night."""
+lost from one night's snapshot, a schedule changed on the last night, and a loan placed with an agency
+on the middle night (DPD 150, policy agency_placement) and still placed on the last, with the contact log
+and KPI figures kept per night.
+
+The incremental reporting intermediates (int_reporting_month_end_book) are compared too, without the
+night that wrote each row: the in-order run builds them incrementally (the last night restates March
+for the late payment and L3's changed schedule), the reruns and the reverse order in full, then
+incrementally again."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -31,6 +37,8 @@ pytestmark = pytest.mark.slow
 NIGHTS = [date(2026, 3, 30), date(2026, 3, 31), date(2026, 4, 1)]   # across the end of March
 PLACED_ON = NIGHTS[1]
 CHANGED_PHONE = "+8613800138999"   # C1's phone on the middle night only
+# Incremental intermediates compared as marts, without the column that says which night wrote the row.
+INCREMENTAL = {"int_reporting_month_end_book": "restated_on"}
 SHIFT = NIGHTS[-1] - date.fromisoformat(CONTACT_DAY)   # the contact book's loans as overdue on the last night
 
 
@@ -55,6 +63,9 @@ def _book(night: date) -> dict[str, list[dict]]:
         book["loans"] = [r for r in book["loans"] if r["loan_id"] != "L3"]
         book["installments"] = [r for r in book["installments"] if r["loan_id"] != "L3"]
     if night == NIGHTS[2]:
+        for row in book["installments"]:
+            if row["loan_id"] == "L3":
+                row["interest_due"] = "45.00"   # L3's schedule changed: 3,045 due on 03-30, not 3,030
         book["payments"] = [payment("P1", "L2", str(NIGHTS[0]), "1000.00"),       # delivered again
                             payment("P2", "L1", str(NIGHTS[0]), "500.00"),        # late: valued on the first night
                             payment("P3", "L2", str(NIGHTS[2]), "1000.00", reverses="P1")]
@@ -76,7 +87,11 @@ def _marts(paths) -> dict[str, list[tuple]]:
     with reader(paths.warehouse) as con:
         tables = [t for (t,) in con.execute("select table_name from information_schema.tables "
                                             "where table_schema = 'marts' order by 1").fetchall()]
-        return {t: con.execute(f'select * from marts."{t}" order by all').fetchall() for t in tables}
+        marts = {t: con.execute(f'select * from marts."{t}" order by all').fetchall() for t in tables}
+        for table, written_on in INCREMENTAL.items():
+            marts[f"intermediate.{table}"] = con.execute(
+                f"select * exclude ({written_on}) from intermediate.{table} order by all").fetchall()
+        return marts
 
 
 def _paths(tmp_path, name: str):
@@ -99,6 +114,10 @@ def _events(paths) -> dict:
             "contact_nights": rows("select distinct as_of_date from marts.contact_log order by 1"),
             "c1_phones": rows("select phone_as_delivered from marts.contact_recipients where customer_id = 'C1' "
                               "order by as_of_date"),
+            "march_end": rows("select loan_id, overdue_amount from intermediate.int_reporting_month_end_book "
+                              "where observation_date = '2026-03-31' and loan_id in ('L1', 'L3') order by 1"),
+            "carried": rows("select loan_id, min(restated_on) from intermediate.int_reporting_month_end_book "
+                            "group by 1 order by 1"),
         }
 
 
@@ -117,6 +136,10 @@ def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path
     assert [d for (d,) in events["l3_nights"]] == NIGHTS, "L3, lost from the middle night's snapshot, is restored"
     assert [d for (d,) in events["contact_nights"]] == NIGHTS
     assert [p for (p,) in events["c1_phones"]] == ["+8613800138000", CHANGED_PHONE, "+8613800138000"]
+    # the last night restated March: P2 (late, valued 03-30) on L1, L3's changed schedule
+    assert [(loan_id, float(amount)) for loan_id, amount in events["march_end"]] == [("L1", 2530.0), ("L3", 3045.0)]
+    # ... incrementally: the months before March kept the first night's rows, except L3's (schedule changed)
+    assert dict(events["carried"]) == {"L1": NIGHTS[0], "L2": NIGHTS[0], "L3": NIGHTS[2], "L4": NIGHTS[0]}
     per_night = {t for t, rows in expected.items() if {r[0] for r in rows} == set(NIGHTS) and
                  all(isinstance(r[0], date) for r in rows)}
     assert {"loan_delinquency", "contact_log", "overdue_accountability", "kpi_figures"} <= per_night, per_night
