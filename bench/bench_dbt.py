@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("start", type=date.fromisoformat)
     parser.add_argument("--nights", type=int, default=5)
     parser.add_argument("--skip", type=int, default=0, help="nights already run (continue after them)")
+    parser.add_argument("--nodes", default="", help="also print, every night, the time of each dbt node "
+                        "whose id contains this text (e.g. int_reporting_)")
     args = parser.parse_args()
     book = args.book.absolute()
     paths = Paths.resolve(landing=book / "landing", warehouse=book / "warehouse" / "arrears.duckdb",
@@ -98,6 +100,10 @@ def main() -> None:
         results = json.loads((book / "warehouse" / ".dbt" / "target" / "run_results.json").read_text())["results"]
         print(" | ".join(line) + f" | night {_since(night)} | dbt parse {_parse_summary(text)}, {len(results)} nodes"
               f" | load {os.getloadavg()[0]:.1f}", flush=True)
+        if args.nodes:
+            print("  " + ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.2f}"
+                                   for r in results if args.nodes in r["unique_id"]
+                                   and r["unique_id"].startswith("model.")), flush=True)
     print("slowest dbt nodes of the last night:")
     for r in sorted(results, key=lambda r: -r["execution_time"])[:15]:
         print(f"  {r['execution_time']:5.2f} s {r['unique_id']}")

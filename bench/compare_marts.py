@@ -29,7 +29,9 @@ def _tables(con) -> dict[str, list[str]]:
 
 
 def _rows(con, table: str) -> Counter:
-    return Counter(con.execute(f'select * from {SCHEMA}."{table}"').fetchall())
+    """The table's rows as a multiset; list values (DuckDB arrays) as tuples, so rows can be counted."""
+    return Counter(tuple(tuple(v) if isinstance(v, list) else v for v in row)
+                   for row in con.execute(f'select * from {SCHEMA}."{table}"').fetchall())
 
 
 def compare_marts(a: Path, b: Path) -> list[str]:

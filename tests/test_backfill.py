@@ -13,8 +13,14 @@ one; the month-end marts change month in between). The book carries every kind o
 to the next, and the test first asserts that each event is in the in-order marts, so it cannot become
 vacuous if the book or the product changes: a payment delivered late (valued on the first night,
 delivered on the last), one delivered twice and then reversed, a phone changed for one night, a loan
-lost from one night's snapshot, a schedule changed on the last night, and a loan placed with an agency on the middle night (DPD 150, policy
-agency_placement) and still placed on the last, with the contact log and KPI figures kept per night."""
+lost from one night's snapshot, a schedule changed on the last night, and a loan placed with an agency
+on the middle night (DPD 150, policy agency_placement) and still placed on the last, with the contact log
+and KPI figures kept per night.
+
+The incremental reporting intermediates (int_reporting_month_end_book) are compared too, without the
+night that wrote each row: the in-order run builds them incrementally (the last night restates March
+for the late payment and L3's changed schedule), the reruns and the reverse order in full, then
+incrementally again."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -31,6 +37,8 @@ pytestmark = pytest.mark.slow
 NIGHTS = [date(2026, 3, 30), date(2026, 3, 31), date(2026, 4, 1)]   # across the end of March
 PLACED_ON = NIGHTS[1]
 CHANGED_PHONE = "+8613800138999"   # C1's phone on the middle night only
+# Incremental intermediates compared as marts, without the column that says which night wrote the row.
+INCREMENTAL = {"int_reporting_month_end_book": "restated_on"}
 SHIFT = NIGHTS[-1] - date.fromisoformat(CONTACT_DAY)   # the contact book's loans as overdue on the last night
 
 
@@ -79,7 +87,11 @@ def _marts(paths) -> dict[str, list[tuple]]:
     with reader(paths.warehouse) as con:
         tables = [t for (t,) in con.execute("select table_name from information_schema.tables "
                                             "where table_schema = 'marts' order by 1").fetchall()]
-        return {t: con.execute(f'select * from marts."{t}" order by all').fetchall() for t in tables}
+        marts = {t: con.execute(f'select * from marts."{t}" order by all').fetchall() for t in tables}
+        for table, written_on in INCREMENTAL.items():
+            marts[f"intermediate.{table}"] = con.execute(
+                f"select * exclude ({written_on}) from intermediate.{table} order by all").fetchall()
+        return marts
 
 
 def _paths(tmp_path, name: str):
@@ -106,6 +118,10 @@ def _events(paths) -> dict:
                 "select distinct as_of_date, loan_id, allocated_on from intermediate.int_installment_allocation")},
             "c1_phones": rows("select phone_as_delivered from marts.contact_recipients where customer_id = 'C1' "
                               "order by as_of_date"),
+            "march_end": rows("select loan_id, overdue_amount from intermediate.int_reporting_month_end_book "
+                              "where observation_date = '2026-03-31' and loan_id in ('L1', 'L3') order by 1"),
+            "carried": rows("select loan_id, min(restated_on) from intermediate.int_reporting_month_end_book "
+                            "group by 1 order by 1"),
         }
 
 
@@ -134,6 +150,10 @@ def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path
         (n2, "L3"): n2,                                   # its schedule changed
         (n2, "L4"): n0,                                   # nothing changed: carried twice, only its DPD advanced
     }, events["allocated_on"]
+    # the last night restated March: P2 (late, valued 03-30) on L1, L3's changed schedule
+    assert [(loan_id, float(amount)) for loan_id, amount in events["march_end"]] == [("L1", 2530.0), ("L3", 3045.0)]
+    # ... incrementally: the months before March kept the first night's rows, except L3's (schedule changed)
+    assert dict(events["carried"]) == {"L1": NIGHTS[0], "L2": NIGHTS[0], "L3": NIGHTS[2], "L4": NIGHTS[0]}
     per_night = {t for t, rows in expected.items() if {r[0] for r in rows} == set(NIGHTS) and
                  all(isinstance(r[0], date) for r in rows)}
     assert {"loan_delinquency", "contact_log", "overdue_accountability", "kpi_figures"} <= per_night, per_night

@@ -25,7 +25,12 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
     with reader(warehouse) as con:
         tables = [t for (t,) in con.execute("""select table_name from information_schema.tables
                                                where table_schema = 'marts' order by 1""").fetchall()]
-        return {t: con.execute(f'select * from marts."{t}" order by all').fetchall() for t in tables}
+        marts = {t: con.execute(f'select * from marts."{t}" order by all').fetchall() for t in tables}
+        # the incremental reporting intermediate, without the night that wrote each row: the nights built
+        # it incrementally, the rebuilt night in full (its table was last built for a later night)
+        marts["intermediate.int_reporting_month_end_book"] = con.execute(
+            "select * exclude (restated_on) from intermediate.int_reporting_month_end_book order by all").fetchall()
+        return marts
 
 
 def _files(out: Path) -> dict[str, bytes]:

@@ -11,8 +11,30 @@
     since its due date; fee, then interest, then principal within an instalment; overdue needs the
     policy's minimum days and amount. A loan closed on or before the observation date has no balance.
     Known limit: a restructured loan is measured against its current schedule in earlier months too.
-    At D itself the result equals marts.loan_delinquency (test reporting_matches_loan_delinquency). -#}
-{{ config(schema='intermediate', materialized='table') }}
+    At D itself the result equals marts.loan_delinquency (test reporting_matches_loan_delinquency).
+
+    Incremental (docs/performance.md, "Incremental reporting intermediates"): a night restates, per
+    loan, the months from the earliest one it can have changed, and keeps the others:
+    - every loan from the month of the night the table was last built (D's own row; on the first
+      night of a month, the month just closed gets its month-end row);
+    - a new loan, or one whose attributes or schedule changed (its `loan_fingerprint` differs from
+      the stored one): every month of its life;
+    - a loan with a payment that counts since that night (delivered or value-dated after it) or
+      whose reversal took effect since then: from the month of the payment's value date (or the
+      reversal's, when earlier) on.
+    A night that is not the next one after the table's last build (a rerun of an older night, a
+    reverse backfill, `arrears rebuild --from`), a changed policy or a new version of this model
+    builds it in full (macro reporting_restated_since). `restated_on` is the night that wrote the row. -#}
+{{ config(
+    schema='intermediate',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['loan_id', 'observation_month'],
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ reporting_clear_for_full_build(ref('loan_delinquency'), month_end_book_rules_key()) }}",
+    post_hook="{{ month_end_book_drop_stale_months() }}"
+) }}
+{%- set since = reporting_restated_since(ref('loan_delinquency'), month_end_book_rules_key()) | trim %}
 
 with loans as (
 
@@ -22,6 +44,84 @@ with loans as (
         and disbursed_on <= {{ as_of_date() }}
 
 ),
+
+schedule_lines as (
+
+    select
+        i.loan_id,
+        {{ ordered_listagg(dbt.concat([fingerprint_text('i.installment_no'), "'|'", fingerprint_text('i.due_date'), "'|'",
+                                       fingerprint_text('i.fee_due'), "'|'", fingerprint_text('i.interest_due'), "'|'",
+                                       fingerprint_text('i.principal_due')]),
+                           'i.installment_no, i.due_date') }} as schedule_text
+    from {{ ref('int_quality_installments') }} i
+    inner join loans l
+        on l.loan_id = i.loan_id
+        and l.last_seen_on = i.as_of_date
+    group by i.loan_id
+
+),
+
+fingerprints as (
+
+    select
+        l.loan_id,
+        {{ dbt.hash(dbt.concat([fingerprint_text('l.customer_id'), "'|'", fingerprint_text('l.currency'), "'|'",
+                                fingerprint_text('l.product'), "'|'", fingerprint_text('l.disbursed_on'), "'|'",
+                                fingerprint_text('l.principal_amount'), "'|'", fingerprint_text('l.status'), "'|'",
+                                fingerprint_text('l.closed_on'), "'#'", fingerprint_text('s.schedule_text')])) }} as loan_fingerprint
+    from loans l
+    left join schedule_lines s on s.loan_id = l.loan_id
+
+),
+{%- if since %}
+
+stored as (
+
+    -- every loan disbursed by the stored night has its row of that night's month
+    select loan_id, loan_fingerprint
+    from {{ this }}
+    where observation_month = cast({{ dbt.date_trunc('month', "cast('" ~ since ~ "' as date)") }} as date)
+
+),
+
+changed_payments as (
+
+    select
+        loan_id,
+        case
+            when is_reversed and reversal_value_date < value_date then reversal_value_date
+            else value_date
+        end as effective_from
+    from {{ ref('int_reporting_payments') }}
+    where delivered_on > cast('{{ since }}' as date)
+        or value_date > cast('{{ since }}' as date)
+        or (is_reversed and (reversal_delivered_on > cast('{{ since }}' as date)
+                             or reversal_value_date > cast('{{ since }}' as date)))
+
+),
+
+restate_from as (
+
+    select loan_id, min(restate_month) as restate_month
+    from (
+        select
+            f.loan_id,
+            case
+                when s.loan_id is null or s.loan_fingerprint <> f.loan_fingerprint
+                    then cast({{ dbt.date_trunc('month', 'l.disbursed_on') }} as date)
+                else cast({{ dbt.date_trunc('month', "cast('" ~ since ~ "' as date)") }} as date)
+            end as restate_month
+        from fingerprints f
+        inner join loans l on l.loan_id = f.loan_id
+        left join stored s on s.loan_id = f.loan_id
+        union all
+        select loan_id, cast({{ dbt.date_trunc('month', 'effective_from') }} as date) as restate_month
+        from changed_payments
+    ) affected
+    group by loan_id
+
+),
+{%- endif %}
 
 month_offsets as (
 
@@ -37,6 +137,11 @@ observations as (
     from loans l
     inner join month_offsets o
         on o.months_back <= {{ dbt.datediff(dbt.date_trunc('month', 'l.disbursed_on'), dbt.date_trunc('month', as_of_date()), 'month') }}
+    {%- if since %}
+    inner join restate_from r
+        on r.loan_id = l.loan_id
+        and o.months_back <= {{ dbt.datediff('r.restate_month', dbt.date_trunc('month', as_of_date()), 'month') }}
+    {%- endif %}
 
 ),
 
@@ -127,6 +232,7 @@ measured as (
         l.product,
         l.disbursed_on,
         l.principal_amount,
+        f.loan_fingerprint,
         o.observation_month,
         o.observation_date,
         l.closed_on is not null and l.closed_on <= o.observation_date and l.status = 'closed' as is_closed,
@@ -139,6 +245,7 @@ measured as (
         coalesce(m.outstanding_principal, l.principal_amount) as outstanding_principal
     from observed o
     inner join loans l on l.loan_id = o.loan_id
+    inner join fingerprints f on f.loan_id = o.loan_id
     left join per_observation m
         on m.loan_id = o.loan_id
         and m.observation_date = o.observation_date
@@ -174,5 +281,7 @@ select
     {{ reporting_bucket_position(delinquency_bucket('case when is_closed then 0 else dpd end', 'is_overdue')) }} as bucket_position,
     cast(case when is_closed then 0 else overdue_amount end as {{ type_money() }}) as overdue_amount,
     cast(case when is_closed then 0 else outstanding_principal end as {{ type_money() }}) as outstanding_principal,
-    {{ as_of_date() }} as as_of_date
+    loan_fingerprint,
+    '{{ month_end_book_rules_key() }}' as rules_key,
+    {{ as_of_date() }} as restated_on
 from classified
