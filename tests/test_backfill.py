@@ -17,6 +17,7 @@ lost from one night's snapshot, and a loan placed with an agency on the middle n
 agency_placement) and still placed on the last, with the contact log and KPI figures kept per night."""
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 
 import pytest
@@ -102,11 +103,20 @@ def _events(paths) -> dict:
         }
 
 
-def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path):
-    _landing(tmp_path / "landing")
-    in_order = _paths(tmp_path, "in_order")
+def build_in_order(root) -> None:
+    """The book's landing zone and its nights run in date order (tests.conftest's session-wide
+    `backfill_in_order`: built once, read by this test and tests/test_dbt_night.py)."""
+    _landing(root / "landing")
+    in_order = _paths(root, "in_order")
     for night in NIGHTS:
         _night(in_order, night, f"a-{night}")
+
+
+def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path, backfill_in_order):
+    shutil.copytree(backfill_in_order / "landing", tmp_path / "landing")   # the in-order nights, copied to
+    shutil.copytree(backfill_in_order / "in_order", tmp_path / "in_order",  # go on from (without dbt's
+                    ignore=shutil.ignore_patterns(".dbt"))                  # parse: the path is new)
+    in_order = _paths(tmp_path, "in_order")
     expected = _marts(in_order)
 
     events = _events(in_order)    # the book's events are there: the comparisons below are not vacuous
