@@ -113,9 +113,10 @@ def build_in_order(root) -> None:
 
 
 def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path, backfill_in_order):
-    shutil.copytree(backfill_in_order / "landing", tmp_path / "landing")   # the in-order nights, copied to
-    shutil.copytree(backfill_in_order / "in_order", tmp_path / "in_order",  # go on from (without dbt's
-                    ignore=shutil.ignore_patterns(".dbt"))                  # parse: the path is new)
+    # go on from a copy of the session's in-order nights (not dbt's parse: the warehouse's path is new)
+    shutil.copytree(backfill_in_order / "landing", tmp_path / "landing")
+    shutil.copytree(backfill_in_order / "in_order", tmp_path / "in_order",
+                    ignore=shutil.ignore_patterns(".dbt", ".duckdb_tmp"))
     in_order = _paths(tmp_path, "in_order")
     expected = _marts(in_order)
 
