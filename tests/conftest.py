@@ -1,10 +1,13 @@
 """Shared fixtures: every test works in its own folder with its own warehouse file."""
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from pipelines.settings import Paths
 from tests.servers import PostgresServer, postgres_bin
@@ -40,6 +43,49 @@ def clear_keeping_dbt_parse(folder: Path, warehouse: Path) -> None:
     clear(folder)
 
 
+def shared_book(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder `name`, built by `build(folder)` once per test session and shared by both xdist
+    workers (it lives in their common base temp dir; a file lock makes the second worker wait for the
+    first one's build instead of building it again). Tests only read it: a test that writes copies
+    what it needs into its own folder first. The builder's process keeps no handle on a warehouse in
+    it (dbt-duckdb's in-process connection is released), so the other worker can open it read-only."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):   # .../pytest-N/popen-gwK: the workers share pytest-N
+        base = base.parent
+    root = base / "shared_books"
+    root.mkdir(exist_ok=True)
+    folder, done = root / name, root / f"{name}.built"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)   # a build that failed part-way
+            try:
+                build(folder)
+            finally:
+                release_dbt_connection()
+            done.touch()
+    return folder
+
+
+def release_dbt_connection() -> None:
+    """dbt-duckdb keeps its in-process DuckDB connection open after an invocation: close it, so that
+    another process can open that warehouse file."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+        DuckDBConnectionManager._ENV = None
+
+
+@pytest.fixture(scope="session")
+def backfill_in_order(tmp_path_factory) -> Path:
+    """The order test's book (tests/test_backfill.py) run night by night in date order, as `arrears run`
+    runs them in-process (ingest, validate, `transform_step`): `landing/` and `in_order/arrears.duckdb`
+    with dbt's log of its three invocations. Read by the order test and by the dbt-night test."""
+    from tests.test_backfill import build_in_order
+
+    return shared_book(tmp_path_factory, "backfill_in_order", build_in_order)
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on 127.0.0.1 for the session (one per xdist worker); `create_database()`
@@ -63,15 +109,21 @@ def postgres():
 # group to a test's id, so `xdist_group` marks are ignored.) Modules run longest first, so the last
 # ones to start are short and the two workers finish together.
 #
-# Seconds per module: its slowest tests in the full runs of 2026-12-03 (load average 5-6; the first two
-# from `CI=true .ci/run` in a fresh clone, docs/testing.md); only their order matters. Modules not listed get a
-# guess from their size: UNLISTED_SLOW s per `slow` test, 1 s per other test.
+# Seconds per module on an idle 2-core machine, from the fresh-clone run of 2026-12-04 (480 tests in
+# 17 min 28 s, load 2-3: the sum of a module's set-ups and calls among that run's 25 slowest, plus a
+# guess for its shorter tests), corrected for the changes since (fewer nights in the scheduler module,
+# the shared in-order backfill book, one night less in test_nightly); only their order matters. Every
+# module of a minute or more is listed: one left late in the queue keeps one worker busy while the
+# other has finished (test_dbt_night, 108 s, was 26th of 38 modules, guessed at 30 s a slow test).
+# Modules not listed get a guess from their size: UNLISTED_SLOW s per `slow` test, 1 s per other test.
 MEASURED_SECONDS = {
-    "test_airflow_scheduler": 682, "test_backfill": 631, "test_contact_placements": 232,
-    "test_contact_nightly": 206, "test_crash_safety": 187, "test_contact_identity_nightly": 161,
-    "test_validate_delta": 205,  # its two tests in the fresh-clone run of 2026-12-04 (load 2-3)
+    "test_airflow_scheduler": 225, "test_validate_delta": 205, "test_backfill": 150, "test_crash_safety": 135,
+    "test_pull_sql": 125, "test_scoring": 120, "test_nightly": 95, "test_reporting": 90,
+    "test_contact_placements": 75, "test_dbt_night": 70, "test_rebuild": 60, "test_contact_nightly": 55,
+    "test_delinquency": 50, "test_contact_visits": 45, "test_contact_identity_nightly": 40,
+    "test_contact_reach": 36, "test_privacy": 35,
 }
-UNLISTED_SLOW = 30
+UNLISTED_SLOW = 15   # a slow test not among that run's 25 slowest took under 22 s
 
 
 @pytest.hookimpl(tryfirst=True)

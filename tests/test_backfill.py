@@ -23,6 +23,7 @@ for the late payment and L3's changed schedule), the reruns and the reverse orde
 incrementally again."""
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 
 import pytest
@@ -125,11 +126,21 @@ def _events(paths) -> dict:
         }
 
 
-def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path):
-    _landing(tmp_path / "landing")
-    in_order = _paths(tmp_path, "in_order")
+def build_in_order(root) -> None:
+    """The book's landing zone and its nights run in date order (tests.conftest's session-wide
+    `backfill_in_order`: built once, read by this test and tests/test_dbt_night.py)."""
+    _landing(root / "landing")
+    in_order = _paths(root, "in_order")
     for night in NIGHTS:
         _night(in_order, night, f"a-{night}")
+
+
+def test_reverse_order_and_a_rerun_middle_night_give_the_in_order_marts(tmp_path, backfill_in_order):
+    # go on from a copy of the session's in-order nights (not dbt's parse: the warehouse's path is new)
+    shutil.copytree(backfill_in_order / "landing", tmp_path / "landing")
+    shutil.copytree(backfill_in_order / "in_order", tmp_path / "in_order",
+                    ignore=shutil.ignore_patterns(".dbt", ".duckdb_tmp"))
+    in_order = _paths(tmp_path, "in_order")
     expected = _marts(in_order)
 
     events = _events(in_order)    # the book's events are there: the comparisons below are not vacuous

@@ -26,6 +26,7 @@ from pipelines import transform
 from pipelines.contact.policy import load_contact_policy
 from pipelines.policy import load_policy
 from pipelines.settings import DEFAULT_POLICY
+from tests.conftest import release_dbt_connection
 
 D = date(2026, 3, 15)
 TOMORROW = D + timedelta(days=1)
@@ -93,16 +94,6 @@ create table marts.contact_log (as_of_date date, action_id varchar, loan_id varc
 """
 
 
-def _release_dbt_connection() -> None:
-    """dbt-duckdb keeps its in-process DuckDB connection open after an invocation; release it so
-    this process can open the file again (the same workaround the nightly test uses)."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-        DuckDBConnectionManager._ENV = None
-
-
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory) -> dict[str, str]:
     """The compiled SQL of every contact model for the night D (one dbt compile)."""
@@ -116,7 +107,7 @@ def compiled(tmp_path_factory) -> dict[str, str]:
     try:
         transform.run_dbt(["compile", "--select", select, "--vars", vars_], warehouse)
     finally:
-        _release_dbt_connection()
+        release_dbt_connection()  # so this process can open the file again
     compiled_dir = warehouse.parent / ".dbt" / "target" / "compiled" / "arrears" / "models"
     sql = {}
     for name, _ in MODELS:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import EXIT_BLOCKED, main
-from pipelines.settings import lender_timezone
+from pipelines.settings import Paths, lender_timezone
 from pipelines.transform import STEPS
 from pipelines.warehouse import reader
 from tests.conftest import REPO
@@ -31,9 +31,19 @@ def _marts(warehouse) -> list[tuple]:
         return con.execute("select * from marts.loan_delinquency order by all").fetchall()
 
 
-def test_run_publishes_batch_and_rerun_is_idempotent(paths):
+@pytest.fixture(scope="module")
+def night_published(tmp_path_factory):
+    """The small book's night DAY, run by `arrears run` on a new warehouse. The two tests below go on
+    from it in file order (the module runs on one worker): the rerun, then a blocked next night."""
+    root = tmp_path_factory.mktemp("nightly")
+    paths = Paths.resolve(landing=root / "landing", warehouse=root / "warehouse" / "arrears.duckdb", out=root / "outbox")
     write_extract(paths.landing, DAY, small_book())
     assert _run(paths, DAY) == 0
+    return paths
+
+
+def test_run_publishes_batch_and_rerun_is_idempotent(night_published):
+    paths = night_published
     batch = json.loads((paths.out / str(DAY) / "_batch.json").read_text())
     assert batch["as_of"] == str(DAY) and batch["summary"]["active_loans"] == 1
     first = _marts(paths.warehouse)
@@ -41,9 +51,8 @@ def test_run_publishes_batch_and_rerun_is_idempotent(paths):
     assert _marts(paths.warehouse) == first
 
 
-def test_blocked_night_prints_one_line_and_publishes_nothing(paths, capsys):
-    write_extract(paths.landing, DAY, small_book())
-    assert _run(paths, DAY) == 0
+def test_blocked_night_prints_one_line_and_publishes_nothing(night_published, capsys):
+    paths = night_published   # DAY published (and maybe rerun): the blocked night after it must change nothing
     published = (paths.out / str(DAY) / "_batch.json").read_bytes()
     before = _marts(paths.warehouse)
     folder = write_extract(paths.landing, date(2026, 3, 16), small_book())
