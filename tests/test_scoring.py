@@ -249,7 +249,10 @@ def test_treatment_by_risk_band_and_calls_by_expected_recovery(book):
 def test_features_ignore_everything_dated_after_the_business_date(book, tmp_path):
     """Rebuild D with payments, contacts and flags dated after D added to D's own extract, and with
     the next night's extract (more of them, and changes) loaded: tonight's features and scores of D
-    are identical."""
+    are identical. Every column of score_feature_names() is compared; the later payments land on
+    overdue loans, so they would move the payment features (payments_12m, payments_since_overdue,
+    instalments_paid, share_of_due_paid, ...) if any counted them, the later promise the contact and
+    promise features, the later flag the flag features."""
     paths = Paths.resolve(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse" / "arrears.duckdb",
                           out=tmp_path / "outbox", policy=DEFAULT_POLICY)
     shutil.copytree(book["paths"].landing, paths.landing)
@@ -270,6 +273,7 @@ def test_features_ignore_everything_dated_after_the_business_date(book, tmp_path
         "flags": [{"subject_type": "loan", "subject_id": loan, "flag": "hardship", "effective_from": str(later[0]),
                    "effective_to": "", "note": "later"} for loan in overdue],
     }
+    assert {"payments_since_overdue", "instalments_paid", "other_loans_max_dpd"} <= set(FEATURES)
     _rewrite(paths.landing, D, extra)
     _night(paths, D)
     assert _tonight(paths.warehouse) == (features, scores)
@@ -281,7 +285,7 @@ def test_features_ignore_everything_dated_after_the_business_date(book, tmp_path
 @slow
 def test_scoring_unit_tests_pass(book):
     policy_vars = load_policy(DEFAULT_POLICY).dbt_vars()
-    run_dbt(["test", "--select", "collection_scores score_training_examples", "--resource-type", "unit_test",
+    run_dbt(["test", "--select", "collection_scores score_training_examples int_score_features", "--resource-type", "unit_test",
              "--vars", dbt_vars(D, **policy_vars)], book["paths"].warehouse)
 
 
