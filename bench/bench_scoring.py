@@ -27,6 +27,12 @@ trained here as the packaged default (dbt seed score_card_default.csv) and its m
 maps the Home Credit sample into one extract (pipelines.adapters.home_credit, `prefix` selection,
 as of 2024-01-01), runs the night and measures the packaged scorecard, unchanged, against what the
 sample records (the month-end examples' 30-day outcomes), next to DPD alone.
+
+    .venv/bin/python bench/bench_scoring.py --loans 40000 --seed 42 --candidates
+
+measures the candidate features of bench/score_candidate_features.sql (tried, not adopted) on the
+book: each one's separation of the defaulting segment and of the outcome at DPD 1-30, what each adds
+to the scorecard's holdout AUC by DPD band, and how well all observable features predict the segment.
 """
 from __future__ import annotations
 
@@ -155,6 +161,66 @@ def compare(examples: pd.DataFrame, segments: np.ndarray, card_table: pd.DataFra
                                            holdout.groupby("segment")[train.LABEL].mean().items()}}, card
 
 
+CANDIDATES_SQL = Path(__file__).with_name("score_candidate_features.sql")
+
+
+def band_aucs(card: scorecard.SegmentedScorecard, holdout: pd.DataFrame) -> dict:
+    p = scorecard.probability(scorecard.logits(pd.DataFrame(card.rows()), holdout))
+    y, dpd = holdout[train.LABEL].astype(int).to_numpy(), holdout.dpd.to_numpy()
+    out = {"all": round(float(roc_auc_score(y, p)), 4)}
+    for low, high in DPD_BANDS:
+        mask = (dpd >= low) & (dpd <= (high or dpd.max()))
+        out[f"{low}-{high or ''}"] = round(float(roc_auc_score(y[mask], p[mask])), 4)
+    return out
+
+
+def candidates(warehouse: Path, examples: pd.DataFrame, segments: np.ndarray) -> dict:
+    """Candidate features not adopted (bench/score_candidate_features.sql), measured: how well each
+    separates the generator's defaulting segment and the outcome among the early complete examples,
+    what each (and all together) adds to the segmented scorecard on the holdout, and how well every
+    observable feature together predicts the defaulting segment (LightGBM): the ceiling of what the
+    extract shows of it."""
+    import lightgbm
+
+    from pipelines.generate.behaviour import SEGMENT_CODES
+    from pipelines.warehouse import reader
+
+    with reader(warehouse) as con:
+        extra = con.execute(CANDIDATES_SQL.read_text(), [NIGHT]).df()
+    names = [c for c in extra.columns if c not in ("loan_id", "observation_date")]
+    examples = examples.merge(extra, on=["loan_id", "observation_date"], how="left")
+    examples[names] = examples[names].astype(float).fillna(0)
+    examples["defaulting"] = (segments == SEGMENT_CODES["defaulting"]).astype(int)
+    selected, _ = train.complete_history(examples)
+    fit_part, holdout = train.time_split(selected)
+    early = selected[selected.dpd <= 30]
+    features = train.feature_names()
+    policy = parse_scoring(None, DEFAULT_POLICY)
+    card = lambda columns: scorecard.fit_segmented(  # noqa: E731
+        fit_part, train.LABEL, columns, "bench", list(policy.segments), policy.segment_min_examples,
+        policy.segment_min_each_outcome)
+    univariate = {name: {"auc_defaulting_segment": round(float(roc_auc_score(early.defaulting, early[name])), 4),
+                         "auc_paid": round(float(roc_auc_score(early[train.LABEL].astype(int), early[name])), 4),
+                         "share_nonzero": round(float((early[name] != 0).mean()), 3)} for name in names}
+    added = {"(features only)": {"auc": band_aucs(card(features), holdout), "used": []}}
+    for name in [*names, "all candidates"]:
+        fitted = card(features + (names if name == "all candidates" else [name]))
+        added[name] = {"auc": band_aucs(fitted, holdout), "used": [f for f in fitted.pooled.features if f in names]}
+    fit_early, hold_early = fit_part[fit_part.dpd <= 30], holdout[holdout.dpd <= 30]
+    ceiling = {}
+    for label, columns in (("features", features), ("features and candidates", features + names)):
+        gbm = lightgbm.LGBMClassifier(n_estimators=200, learning_rate=0.03, num_leaves=7, min_child_samples=40,
+                                      random_state=0, verbose=-1)
+        gbm.fit(fit_early[columns].astype(float), fit_early.defaulting)
+        predicted = gbm.predict_proba(hold_early[columns].astype(float))[:, 1]
+        ceiling[label] = {"auc_defaulting_segment": round(float(roc_auc_score(hold_early.defaulting, predicted)), 4),
+                          "auc_paid_ranked_by_it": round(float(roc_auc_score(hold_early[train.LABEL].astype(int),
+                                                                             -predicted)), 4)}
+    return {"early_complete_examples": int(len(early)), "defaulting_share": round(float(early.defaulting.mean()), 4),
+            "univariate_dpd_1_30": univariate, "scorecard_holdout_auc_with": added,
+            "defaulting_segment_predicted_from_dpd_1_30_holdout_auc": ceiling}
+
+
 def home_credit(csv_path: Path, workdir: Path) -> dict:
     from pipelines.adapters.home_credit import convert
 
@@ -186,6 +252,8 @@ def main() -> int:
     parser.add_argument("--card", type=Path, help="a scorecard table (CSV) to apply as is")
     parser.add_argument("--write-default", action="store_true", help="write the packaged default scorecard")
     parser.add_argument("--home-credit", type=Path, help="installments_payments.csv of the Home Credit sample")
+    parser.add_argument("--candidates", action="store_true",
+                        help="measure the candidate features of bench/score_candidate_features.sql instead")
     args = parser.parse_args()
     if args.home_credit:
         print(json.dumps(home_credit(args.home_credit, args.workdir), indent=2))
@@ -194,6 +262,11 @@ def main() -> int:
     warehouse = book(args.workdir, args.loans, args.seed)
     built = time.perf_counter() - started
     examples = train.read_examples(warehouse, NIGHT)
+    if args.candidates:
+        report = candidates(warehouse, examples, hidden_segments(examples, args.loans, args.seed))
+        report["load_average"] = os.getloadavg()
+        print(json.dumps(report, indent=2))
+        return 0
     card_table = train.read_card_csv(args.card) if args.card else None
     report, _ = compare(examples, hidden_segments(examples, args.loans, args.seed), card_table)
     report.update({"book": {"loans": args.loans, "seed": args.seed, "night": NIGHT.isoformat(),

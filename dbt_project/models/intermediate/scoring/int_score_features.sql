@@ -137,6 +137,7 @@ payments as (
     select
         o.loan_id,
         o.observation_date,
+        o.dpd,
         p.value_date,
         p.amount
     from observations o
@@ -159,12 +160,32 @@ payment_history as (
                  then 1 else 0 end) as payments_12m,
         sum(case when p.value_date > {{ dbt.dateadd('day', -history_days, 'p.observation_date') }}
                   and p.amount < d.typical_instalment - {{ tolerance }}
-                 then 1 else 0 end) as partial_payments_12m
+                 then 1 else 0 end) as partial_payments_12m,
+        -- payments since the oldest overdue instalment fell due (the current overdue spell)
+        sum(case when p.value_date > {{ dbt.dateadd('day', '-p.dpd', 'p.observation_date') }}
+                 then 1 else 0 end) as payments_since_overdue
     from payments p
     left join due_so_far d
         on d.loan_id = p.loan_id
         and d.observation_date = p.observation_date
     group by p.loan_id, p.observation_date
+
+),
+
+instalments_paid as (
+
+    -- instalments due before the observation date that what the loan had paid by then covers
+    -- (oldest first, within the policy tolerance)
+    select
+        ph.loan_id,
+        ph.observation_date,
+        count(*) as instalments_paid
+    from payment_history ph
+    inner join schedule s
+        on s.loan_id = ph.loan_id
+        and s.due_date < ph.observation_date
+        and s.cumulative_due - {{ tolerance }} <= ph.paid_before
+    group by ph.loan_id, ph.observation_date
 
 ),
 
@@ -229,7 +250,8 @@ other_loans_overdue as (
     select
         o.loan_id,
         o.observation_date,
-        count(*) as other_overdue_loans
+        count(*) as other_overdue_loans,
+        max(b.dpd) as other_loans_max_dpd
     from observations o
     inner join {{ ref('int_reporting_month_end_book') }} b
         on b.customer_id = o.customer_id
@@ -284,6 +306,8 @@ joined as (
         ph.paid_recent,
         ph.payments_12m,
         ph.partial_payments_12m,
+        ph.payments_since_overdue,
+        ip.instalments_paid,
         ch.contact_attempts_90d,
         ch.right_party_contacts_90d,
         ch.refusals,
@@ -294,6 +318,7 @@ joined as (
         cl.first_disbursed_on,
         cl.other_open_loans,
         oo.other_overdue_loans,
+        oo.other_loans_max_dpd,
         ff.has_hardship_flag,
         ff.has_dispute_flag,
         ff.has_block_flag
@@ -303,6 +328,7 @@ joined as (
     left join customer_instalment_history ci on ci.loan_id = o.loan_id and ci.observation_date = o.observation_date
     left join due_so_far ds on ds.loan_id = o.loan_id and ds.observation_date = o.observation_date
     left join payment_history ph on ph.loan_id = o.loan_id and ph.observation_date = o.observation_date
+    left join instalments_paid ip on ip.loan_id = o.loan_id and ip.observation_date = o.observation_date
     left join contact_history ch on ch.loan_id = o.loan_id and ch.observation_date = o.observation_date
     left join promise_history pr on pr.loan_id = o.loan_id and pr.observation_date = o.observation_date
     left join customer_loans cl on cl.loan_id = o.loan_id and cl.observation_date = o.observation_date
@@ -336,6 +362,8 @@ select
     coalesce({{ reporting_ratio('customer_late_instalments_12m', 'customer_instalments_due_12m') }}, 0) as customer_late_share_12m,
     coalesce(partial_payments_12m, 0) as partial_payments_12m,
     coalesce(payments_12m, 0) as payments_12m,
+    coalesce(payments_since_overdue, 0) as payments_since_overdue,
+    coalesce(instalments_paid, 0) as instalments_paid,
     {{ dbt.datediff('coalesce(last_payment_on, since)', 'observation_date', 'day') }} as days_since_last_payment,
     coalesce({{ reporting_ratio('paid_recent', 'overdue_amount') }}, 0) as paid_90d_to_overdue,
     coalesce({{ reporting_ratio('paid_before', 'due_before') }}, 0) as share_of_due_paid,
@@ -349,6 +377,7 @@ select
     {{ dbt.datediff('coalesce(first_disbursed_on, since)', 'observation_date', 'day') }} as customer_tenure_days,
     coalesce(other_open_loans, 0) as other_open_loans,
     coalesce(other_overdue_loans, 0) as other_overdue_loans,
+    coalesce(other_loans_max_dpd, 0) as other_loans_max_dpd,
     coalesce(has_hardship_flag, 0) as has_hardship_flag,
     coalesce(has_dispute_flag, 0) as has_dispute_flag,
     coalesce(has_block_flag, 0) as has_block_flag
