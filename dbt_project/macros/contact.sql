@@ -3,29 +3,45 @@
     only literals and runs on any engine. Used by int_contact__zone_windows (the contact window) and
     int_contact__visit_windows (the visiting hours).
 
-    hours: {start_minute, end_minute, by_country: {ISO: [start, end]}}; day: a datetime (midnight).
-    Returns a list of {key, display, n, start, end} for
+    hours: {start_minute, end_minute, by_country: {ISO: [start, end]}}; day: a datetime (midnight);
+    keys: the zone keys to compute (contact_window_keys(): those the night's customers can use), or
+    none for every key. Returns a list of {key, display, n, start, end} for
         tz:<IANA zone>          the customer's own zone
         country:<ISO code>      no valid zone: every zone of the country (pytz.country_timezones)
-        region:<ISO>:<region>   no valid zone: the zones policy timezones_by_region lists
-    A key with several candidate zones gets the intersection (only hours allowed in every candidate
-    zone); an empty intersection has start and end none. Ambiguous local times resolve to the later
-    start and the earlier end (the stricter reading). -#}
-{% macro contact_zone_window_rows(hours, timezones_by_region, day) %}
+        region:<ISO>:<region>   no valid zone: the zones policy timezones_by_region lists (always all)
+    A key of `keys` that is no IANA zone or no country of the zone database is left out, as it is
+    from the whole list. A key with several candidate zones gets the intersection (only hours allowed
+    in every candidate zone); an empty intersection has start and end none. Ambiguous local times
+    resolve to the later start and the earlier end (the stricter reading). -#}
+{% macro contact_zone_window_rows(hours, timezones_by_region, day, keys=none) %}
 {%- set pytz = modules.pytz -%}
 {%- set dt = modules.datetime -%}
 {%- set default_window = [hours['start_minute'], hours['end_minute']] -%}
+{%- if keys is none -%}
+    {%- set zone_names = pytz.all_timezones | sort -%}
+    {%- set countries = pytz.country_timezones | sort -%}
+{%- else -%}
+    {%- set zone_names = [] -%}{%- set countries = [] -%}
+    {%- for k in keys | sort -%}
+        {%- if k[:3] == 'tz:' and k[3:] in pytz.all_timezones_set -%}{%- set _ = zone_names.append(k[3:]) -%}
+        {%- elif k[:8] == 'country:' and k[8:] in pytz.country_timezones -%}{%- set _ = countries.append(k[8:]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif -%}
+{#- a zone's country (for its policy hours): the first country of the zone database listing it -#}
 {%- set zone_country = {} -%}
-{%- for cc, zones in pytz.country_timezones.items() -%}
-    {%- for z in zones -%}{%- if z not in zone_country -%}{%- set _ = zone_country.update({z: cc}) -%}{%- endif -%}{%- endfor -%}
+{%- for cc, zones in (pytz.country_timezones.items() if zone_names else []) -%}
+    {%- for z in (zones if keys is none else zones | select('in', zone_names)) -%}
+        {%- if z not in zone_country -%}{%- set _ = zone_country.update({z: cc}) -%}{%- endif -%}
+    {%- endfor -%}
 {%- endfor -%}
 {%- set cache = {} -%}
 {%- set rows = [] -%}
 {%- set groups = [] -%}
-{%- for zone in pytz.all_timezones | sort -%}
+{%- for zone in zone_names -%}
     {%- set _ = groups.append({'key': 'tz:' ~ zone, 'country': zone_country.get(zone), 'zones': [zone]}) -%}
 {%- endfor -%}
-{%- for cc in pytz.country_timezones | sort -%}
+{%- for cc in countries -%}
     {%- set _ = groups.append({'key': 'country:' ~ cc, 'country': cc, 'zones': pytz.country_timezones[cc]}) -%}
 {%- endfor -%}
 {%- for cc, regions in timezones_by_region.items() | sort -%}
@@ -51,6 +67,38 @@
                         'start': (starts | max) if common else none, 'end': (ends | min) if common else none}) -%}
 {%- endfor -%}
 {{ return(rows) }}
+{% endmacro %}
+
+{#- The zone keys the night's customers can use (int_contact__recipients joins the windows on
+    tz:<trimmed zone as delivered> and country:<trimmed upper-case country> of D's customers; the
+    configured regions' keys come from the policy), read from stg_customers when the model runs:
+    the two window models then compute and hold only these, so they cost what the book uses. The
+    keys are only ever matched against the zone database (a value no zone or country names is left
+    out), never written into SQL as delivered.
+
+    none (every key, the whole zone database) when there is nothing of the night to read: while
+    parsing, in a dbt unit test (its given rows are not a table a query can read), before
+    stg_customers exists, and with var contact_window_keys = all (a compile whose SQL is run later
+    on other customers: tests/test_contact_rules.py). Each model that calls this names
+    `-- depends_on: ref('stg_customers')` so dbt builds it after the customers. -#}
+{% macro contact_window_keys() %}
+{%- if not execute or model.resource_type == 'unit_test' or var('contact_window_keys') == 'all' -%}
+    {{ return(none) }}
+{%- endif -%}
+{%- set customers = load_relation(ref('stg_customers')) -%}
+{%- if customers is none -%}
+    {{ return(none) }}
+{%- endif -%}
+{%- set used -%}
+    select distinct 'tz:' || trim(timezone) as zone_key
+    from {{ customers }}
+    where as_of_date = {{ as_of_date() }} and timezone is not null
+    union
+    select distinct 'country:' || upper(trim(country)) as zone_key
+    from {{ customers }}
+    where as_of_date = {{ as_of_date() }} and country is not null
+{%- endset -%}
+{{ return(run_query(used).columns[0].values() | list) }}
 {% endmacro %}
 
 {#- The mailing date of the letters of night `night` (a date): contact.letters.mailing_lag_days

@@ -1,4 +1,5 @@
-{#- The visiting hours on D+1 (the visit day) for every time-zone key, as UTC instants: the policy's
+{#- The visiting hours on D+1 (the visit day) for every time-zone key D's customers can use (macro
+    contact_window_keys, as int_contact__zone_windows), as UTC instants: the policy's
     contact.visits.hours (by_country per ISO code) in the customer's local time, computed with the
     same zone machinery as the contact window (macro contact_zone_window_rows: own zone, country's
     zones, configured region's zones; several candidate zones: only the hours allowed in all).
@@ -8,6 +9,7 @@
     contact.visits.holidays allows it); a weekend day listed in contact.calendar.workdays (worked in
     lieu) is a working day. The calendar is the lender's, so the answer is the same for every key. -#}
 {{ config(materialized='table') }}
+-- depends_on: {{ ref('stg_customers') }}
 {%- set cp = var('contact_policy') -%}
 {%- set visits = cp['visits'] -%}
 {%- set dt = modules.datetime -%}
@@ -23,7 +25,7 @@
 {%- else -%}
     {%- set day_problem = none -%}
 {%- endif -%}
-{%- set rows = contact_zone_window_rows(visits['hours'], cp['timezones_by_region'], tomorrow) -%}
+{%- set rows = contact_zone_window_rows(visits['hours'], cp['timezones_by_region'], tomorrow, contact_window_keys()) -%}
 {%- set fmt = "'%Y-%m-%d %H:%M:%S+00:00'" %}
 
 select

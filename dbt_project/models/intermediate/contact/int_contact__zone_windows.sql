@@ -1,6 +1,9 @@
-{#- The allowed contact window on D+1 for every time zone, country and configured region, as UTC
-    instants (var contact_policy.window; computed when the model compiles, with the IANA zone
-    database dbt exposes as modules.pytz, so the SQL holds only literals and runs on any engine).
+{#- The allowed contact window on D+1 for every time zone and country D's customers can use and
+    every configured region, as UTC instants (var contact_policy.window; computed when the model
+    compiles, with the IANA zone database dbt exposes as modules.pytz, so the SQL holds only literals
+    and runs on any engine). The keys are read from stg_customers when the model runs (macro
+    contact_window_keys): a book using three zones costs three zones, not the ~900 keys of the zone
+    database (every key while parsing, in a unit test, or with var contact_window_keys = all).
 
     zone_key:  tz:<IANA zone>          the customer's own zone
                country:<ISO code>      no valid zone: every zone of the country (pytz.country_timezones)
@@ -14,13 +17,14 @@
     pause_boundary_utc = window start - pause days x 24 h (a conversation after it pauses calls).
     display_zone: the zone the window is shown in (the principal zone of a country). -#}
 {{ config(materialized='table') }}
+-- depends_on: {{ ref('stg_customers') }}
 {%- set cp = var('contact_policy') -%}
 {%- set pytz = modules.pytz -%}
 {%- set dt = modules.datetime -%}
 {%- set window = cp['window'] -%}
 {%- set pause_days = cp['limits']['pause_days_after_conversation'] -%}
 {%- set tomorrow = dt.datetime.strptime(as_of_date_string(), '%Y-%m-%d') + dt.timedelta(days=1) -%}
-{%- set rows = contact_zone_window_rows(window, cp['timezones_by_region'], tomorrow) -%}
+{%- set rows = contact_zone_window_rows(window, cp['timezones_by_region'], tomorrow, contact_window_keys()) -%}
 {%- set fmt = "'%Y-%m-%d %H:%M:%S+00:00'" %}
 
 select
