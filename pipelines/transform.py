@@ -124,7 +124,9 @@ def _raise_failure(args: list[str], result) -> None:
             raise WarehouseBusy(f"{os.environ.get('ARREARS_WAREHOUSE')}: another process is writing the "
                                 f"warehouse; wait for it to finish (dbt {node.node.name})")
         if resource == "test":
-            tested = ", ".join(sorted({ref.split(".")[-1] for ref in node.node.depends_on.nodes})) or "?"
+            attached = getattr(node.node, "attached_node", None)  # the model a generic test is of
+            tested = attached.split(".")[-1] if attached else \
+                ", ".join(sorted({ref.split(".")[-1] for ref in node.node.depends_on.nodes})) or "?"
             checks = _failed_checks(node)  # its checks name it; dbt's name of it spells every argument
             tests.append(f"{CHECKS_TEST} on {tested}: {checks}" if checks else f"{node.node.name} on {tested}: {message}")
         else:
@@ -134,6 +136,7 @@ def _raise_failure(args: list[str], result) -> None:
         shown = "; ".join(models[:MAX_NAMED]) + (f" (+{len(models) - MAX_NAMED} more)" if len(models) > MAX_NAMED else "")
         raise TransformFailed(f"dbt {step}: {shown}")
     if tests:
+        tests.sort(key=lambda text: not text.startswith(CHECKS_TEST))  # those naming their rows first
         shown = "; ".join(tests[:MAX_NAMED]) + (f" (+{len(tests) - MAX_NAMED} more)" if len(tests) > MAX_NAMED else "")
         raise DataTestFailed(f"dbt {step}: {shown}")
     reason = _first_line(str(result.exception)) if result.exception else "dbt failed"
