@@ -35,6 +35,10 @@ from pipelines.warehouse import prepared_settings
 STEPS: tuple[str, ...] = ("staging", "delinquency", "scoring", "contact", "reporting")
 # A data test runs in the first step by which every model it reads is built (dbt's "buildable").
 INDIRECT_SELECTION = "buildable"
+# Not built a night: unit tests (they test the SQL, not the data; see `build`) and exposures (the
+# published files' documentation: dbt's build runs each as a no-op node, ~10 ms of its own work; the
+# parse keeps them, and tests/test_dbt_structure.py reads them from the manifest).
+NOT_BUILT = ("--exclude-resource-type", "unit_test", "--exclude-resource-type", "exposure")
 MAX_NAMED = 5  # failures named in the one-line message
 
 
@@ -168,11 +172,11 @@ NIGHT = "night"  # the selector of every step together (dbt_project/selectors.ym
 
 
 def step_args(step: str) -> list[str]:
-    """dbt arguments of one step (or NIGHT): build its selector, models with their tests (not unit tests)."""
+    """dbt arguments of one step (or NIGHT): build its selector, models with their tests (not unit
+    tests, not exposures: NOT_BUILT)."""
     if step not in (*STEPS, NIGHT):
         raise ValueError(f"unknown dbt step {step!r}; the steps are {', '.join(STEPS)}")
-    return ["build", "--selector", step, "--indirect-selection", INDIRECT_SELECTION,
-            "--exclude-resource-type", "unit_test"]
+    return ["build", "--selector", step, "--indirect-selection", INDIRECT_SELECTION, *NOT_BUILT]
 
 
 def run_step(as_of: date, warehouse: Path, step: str, extra_vars: dict | None = None) -> None:
@@ -191,6 +195,5 @@ def build(as_of: date, warehouse: Path, select: str | None = None, extra_vars: d
     if select is None:
         run_step(as_of, warehouse, NIGHT, extra_vars)
         return
-    args = ["build", "--vars", policy_vars(**(extra_vars or {})), "--exclude-resource-type", "unit_test",
-            "--select", select]
+    args = ["build", "--vars", policy_vars(**(extra_vars or {})), *NOT_BUILT, "--select", select]
     run_dbt(args, warehouse, as_of=as_of)

@@ -208,10 +208,11 @@ def test_the_lineage_parser_follows_calls_and_constants():
 
 def test_the_night_selector_builds_exactly_the_union_of_the_steps(tmp_path):
     """`night` (what `arrears run` builds) is written as the project's folders for a cheap start-up; it
-    must select what the DAG's five steps select between them, no node more or less."""
+    must select what the DAG's five steps select between them, no node more or less (as the night runs
+    them: without unit tests and exposures)."""
     from dbt.cli.main import dbtRunner
 
-    from pipelines.transform import INDIRECT_SELECTION, NIGHT, STEPS, dbt_env, policy_vars
+    from pipelines.transform import INDIRECT_SELECTION, NIGHT, NOT_BUILT, STEPS, dbt_env, policy_vars
 
     saved = dict(os.environ)
     try:
@@ -220,7 +221,7 @@ def test_the_night_selector_builds_exactly_the_union_of_the_steps(tmp_path):
         def selected(selector: str) -> set[str]:
             result = dbtRunner().invoke(
                 ["ls", "--project-dir", str(PROJECT), "--quiet", "--vars", policy_vars(), "--selector", selector,
-                 "--indirect-selection", INDIRECT_SELECTION, "--exclude-resource-type", "unit_test",
+                 "--indirect-selection", INDIRECT_SELECTION, *NOT_BUILT,
                  "--output", "json", "--output-keys", "unique_id"])
             assert result.success, result.exception
             return {json.loads(line)["unique_id"] for line in result.result}
@@ -233,3 +234,4 @@ def test_the_night_selector_builds_exactly_the_union_of_the_steps(tmp_path):
     assert night == set().union(*steps)
     assert sum(len(step) for step in steps) == len(night)  # and no step repeats another's node
     assert any(node.startswith("seed.") for node in night) and any(node.startswith("test.") for node in night)
+    assert not any(node.startswith(("exposure.", "unit_test.")) for node in night)
