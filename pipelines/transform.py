@@ -36,8 +36,8 @@ STEPS: tuple[str, ...] = ("staging", "delinquency", "scoring", "contact", "repor
 # A data test runs in the first step by which every model it reads is built (dbt's "buildable").
 INDIRECT_SELECTION = "buildable"
 # Not built a night: unit tests (they test the SQL, not the data; see `build`) and exposures (the
-# published files' documentation: dbt's build runs each as a no-op node, ~10 ms of its own work; the
-# parse keeps them, and tests/test_dbt_structure.py reads them from the manifest).
+# published files' documentation: dbt's build runs each as a no-op node of its own; the parse keeps
+# them, and tests/test_dbt_structure.py reads them from the manifest).
 NOT_BUILT = ("--exclude-resource-type", "unit_test", "--exclude-resource-type", "exposure")
 MAX_NAMED = 5  # failures named in the one-line message
 
