@@ -49,8 +49,10 @@ def _models(manifest: dict) -> dict[str, dict]:
 
 def test_every_model_has_its_yml_beside_it_with_description_tests_and_column_descriptions(manifest):
     models = _models(manifest)
+    # a generic test tests the model it is attached to (a column_checks relationships or one_row_each
+    # check reads another model too, without testing it); a singular test, each model it reads
     tested = {dep for n in manifest["nodes"].values() if n["resource_type"] == "test"
-              for dep in n["depends_on"]["nodes"]}
+              for dep in ([n["attached_node"]] if n.get("attached_node") else n["depends_on"]["nodes"])}
     problems = []
     for name, node in sorted(models.items()):
         yml = (node.get("patch_path") or "").split("://")[-1]
