@@ -35,6 +35,10 @@ from pipelines.warehouse import prepared_settings
 STEPS: tuple[str, ...] = ("staging", "delinquency", "scoring", "contact", "reporting")
 # A data test runs in the first step by which every model it reads is built (dbt's "buildable").
 INDIRECT_SELECTION = "buildable"
+# Not built a night: unit tests (they test the SQL, not the data; see `build`) and exposures (the
+# published files' documentation: dbt's build runs each as a no-op node of its own; the parse keeps
+# them, and tests/test_dbt_structure.py reads them from the manifest).
+NOT_BUILT = ("--exclude-resource-type", "unit_test", "--exclude-resource-type", "exposure")
 MAX_NAMED = 5  # failures named in the one-line message
 
 
@@ -124,7 +128,9 @@ def _raise_failure(args: list[str], result) -> None:
             raise WarehouseBusy(f"{os.environ.get('ARREARS_WAREHOUSE')}: another process is writing the "
                                 f"warehouse; wait for it to finish (dbt {node.node.name})")
         if resource == "test":
-            tested = ", ".join(sorted({ref.split(".")[-1] for ref in node.node.depends_on.nodes})) or "?"
+            attached = getattr(node.node, "attached_node", None)  # the model a generic test is of
+            tested = attached.split(".")[-1] if attached else \
+                ", ".join(sorted({ref.split(".")[-1] for ref in node.node.depends_on.nodes})) or "?"
             checks = _failed_checks(node)  # its checks name it; dbt's name of it spells every argument
             tests.append(f"{CHECKS_TEST} on {tested}: {checks}" if checks else f"{node.node.name} on {tested}: {message}")
         else:
@@ -134,6 +140,7 @@ def _raise_failure(args: list[str], result) -> None:
         shown = "; ".join(models[:MAX_NAMED]) + (f" (+{len(models) - MAX_NAMED} more)" if len(models) > MAX_NAMED else "")
         raise TransformFailed(f"dbt {step}: {shown}")
     if tests:
+        tests.sort(key=lambda text: not text.startswith(CHECKS_TEST))  # those naming their rows first
         shown = "; ".join(tests[:MAX_NAMED]) + (f" (+{len(tests) - MAX_NAMED} more)" if len(tests) > MAX_NAMED else "")
         raise DataTestFailed(f"dbt {step}: {shown}")
     reason = _first_line(str(result.exception)) if result.exception else "dbt failed"
@@ -165,11 +172,11 @@ NIGHT = "night"  # the selector of every step together (dbt_project/selectors.ym
 
 
 def step_args(step: str) -> list[str]:
-    """dbt arguments of one step (or NIGHT): build its selector, models with their tests (not unit tests)."""
+    """dbt arguments of one step (or NIGHT): build its selector, models with their tests (not unit
+    tests, not exposures: NOT_BUILT)."""
     if step not in (*STEPS, NIGHT):
         raise ValueError(f"unknown dbt step {step!r}; the steps are {', '.join(STEPS)}")
-    return ["build", "--selector", step, "--indirect-selection", INDIRECT_SELECTION,
-            "--exclude-resource-type", "unit_test"]
+    return ["build", "--selector", step, "--indirect-selection", INDIRECT_SELECTION, *NOT_BUILT]
 
 
 def run_step(as_of: date, warehouse: Path, step: str, extra_vars: dict | None = None) -> None:
@@ -188,6 +195,5 @@ def build(as_of: date, warehouse: Path, select: str | None = None, extra_vars: d
     if select is None:
         run_step(as_of, warehouse, NIGHT, extra_vars)
         return
-    args = ["build", "--vars", policy_vars(**(extra_vars or {})), "--exclude-resource-type", "unit_test",
-            "--select", select]
+    args = ["build", "--vars", policy_vars(**(extra_vars or {})), *NOT_BUILT, "--select", select]
     run_dbt(args, warehouse, as_of=as_of)

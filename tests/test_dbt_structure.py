@@ -49,8 +49,10 @@ def _models(manifest: dict) -> dict[str, dict]:
 
 def test_every_model_has_its_yml_beside_it_with_description_tests_and_column_descriptions(manifest):
     models = _models(manifest)
+    # a generic test tests the model it is attached to (a column_checks relationships or one_row_each
+    # check reads another model too, without testing it); a singular test, each model it reads
     tested = {dep for n in manifest["nodes"].values() if n["resource_type"] == "test"
-              for dep in n["depends_on"]["nodes"]}
+              for dep in ([n["attached_node"]] if n.get("attached_node") else n["depends_on"]["nodes"])}
     problems = []
     for name, node in sorted(models.items()):
         yml = (node.get("patch_path") or "").split("://")[-1]
@@ -208,10 +210,11 @@ def test_the_lineage_parser_follows_calls_and_constants():
 
 def test_the_night_selector_builds_exactly_the_union_of_the_steps(tmp_path):
     """`night` (what `arrears run` builds) is written as the project's folders for a cheap start-up; it
-    must select what the DAG's five steps select between them, no node more or less."""
+    must select what the DAG's five steps select between them, no node more or less (as the night runs
+    them: without unit tests and exposures)."""
     from dbt.cli.main import dbtRunner
 
-    from pipelines.transform import INDIRECT_SELECTION, NIGHT, STEPS, dbt_env, policy_vars
+    from pipelines.transform import INDIRECT_SELECTION, NIGHT, NOT_BUILT, STEPS, dbt_env, policy_vars
 
     saved = dict(os.environ)
     try:
@@ -220,7 +223,7 @@ def test_the_night_selector_builds_exactly_the_union_of_the_steps(tmp_path):
         def selected(selector: str) -> set[str]:
             result = dbtRunner().invoke(
                 ["ls", "--project-dir", str(PROJECT), "--quiet", "--vars", policy_vars(), "--selector", selector,
-                 "--indirect-selection", INDIRECT_SELECTION, "--exclude-resource-type", "unit_test",
+                 "--indirect-selection", INDIRECT_SELECTION, *NOT_BUILT,
                  "--output", "json", "--output-keys", "unique_id"])
             assert result.success, result.exception
             return {json.loads(line)["unique_id"] for line in result.result}
@@ -233,3 +236,4 @@ def test_the_night_selector_builds_exactly_the_union_of_the_steps(tmp_path):
     assert night == set().union(*steps)
     assert sum(len(step) for step in steps) == len(night)  # and no step repeats another's node
     assert any(node.startswith("seed.") for node in night) and any(node.startswith("test.") for node in night)
+    assert not any(node.startswith(("exposure.", "unit_test.")) for node in night)

@@ -147,11 +147,3 @@ where d.as_of_date = {{ d }}
         or m.bucket <> d.bucket
         or m.outstanding_principal <> d.outstanding_principal)
 {% endtest %}
-
-{#- Shares and rates: every listed column of every row lies in [0, 1] (null allowed). One query
-    for all the columns, so a model's shares cost one test. -#}
-{% test reporting_shares(model, columns) %}
-select *
-from {{ model }}
-where {% for c in columns %}{{ c }} < 0 or {{ c }} > 1{{ ' or ' if not loop.last }}{% endfor %}
-{% endtest %}

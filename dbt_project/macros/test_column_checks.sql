@@ -9,6 +9,16 @@
       {accepted_values: {col: [values]}}    every non-null value is one of the list (dbt's accepted_values)
       {unique_combination: [cols]}          the combination is unique (the project's unique_combination)
       {expression_holds: "sql"}             true on every row (the project's expression_holds)
+      {relationships: {column: col, to: "ref('m')", field: col}}
+                                            every non-null value is a `field` of `to` (dbt's relationships:
+                                            `to` is read whole, the checks' `where`s filter this model only)
+      {one_row_each: {columns: [cols], to: "ref('m')", to_where: "sql"}}
+                                            this model's rows and `to`'s rows where `to_where` holds carry
+                                            the same `columns` values, each exactly once here (the project's
+                                            one_row_each); its failing row says missing, not expected or
+                                            repeated N times
+    A check naming another model (`to`) makes the test wait for that model too: use it when that model
+    is built before this one (it always is for an upstream model), or when nothing is built on this one.
     `key`: the columns that name a failing row (default: the first unique_combination's columns,
     else the first unique column).
 
@@ -25,7 +35,8 @@ with checked as (
 {%- for check in checks -%}
     {%- set condition = check.get('where') -%}
     {%- set only = (' and (' ~ condition ~ ')') if condition else '' -%}
-    {%- for kind in ['not_null', 'unique', 'accepted_values', 'unique_combination', 'expression_holds'] if kind in check -%}
+    {%- for kind in ['not_null', 'unique', 'accepted_values', 'unique_combination', 'expression_holds',
+                     'relationships', 'one_row_each'] if kind in check -%}
         {%- if kind == 'not_null' or kind == 'unique' -%}
             {%- set columns = [check[kind]] if check[kind] is string else check[kind] -%}
             {%- for column in columns -%}
@@ -47,9 +58,22 @@ with checked as (
         {%- elif kind == 'unique_combination' -%}
             {%- set label = check.get('name') or ('unique_combination(' ~ check[kind] | join(', ') ~ ')') -%}
             {%- do parts.append(_column_checks_groups(label, check[kind], ('1 = 1' ~ only))) -%}
-        {%- else -%}
+        {%- elif kind == 'expression_holds' -%}
             {%- set label = check.get('name') or ('expression_holds(' ~ check[kind] ~ ')') -%}
             {%- do parts.append(_column_checks_rows(label, key, 'not coalesce(' ~ check[kind] ~ ', false)' ~ only)) -%}
+        {%- elif kind == 'relationships' -%}
+            {%- set rel = check[kind] -%}
+            {%- set label = check.get('name') or ('relationships(' ~ rel.column ~ ' in ' ~ _column_checks_name(rel.to)
+                                                   ~ '.' ~ rel.field ~ ')') -%}
+            {%- do parts.append(_column_checks_rows(label, key + ([rel.column] if rel.column not in key else []),
+                    rel.column ~ ' is not null' ~ only ~ ' and not exists (select 1 from ' ~ rel.to ~ ' parent where parent.'
+                    ~ rel.field ~ ' = checked.' ~ rel.column ~ ')')) -%}
+        {%- else -%}
+            {%- set each = check[kind] -%}
+            {%- set label = check.get('name') or ('one_row_each(' ~ each.columns | join(', ') ~ ' of '
+                                                   ~ _column_checks_name(each.to) ~ ')') -%}
+            {%- do parts.append(_column_checks_one_row_each(label, each.columns, each.to, each.get('to_where') or '1 = 1',
+                                                            '1 = 1' ~ only)) -%}
         {%- endif -%}
     {%- endfor -%}
 {%- endfor %}
@@ -96,4 +120,27 @@ with checked as (
     from checked where {{ condition }}
     group by {{ columns | join(', ') }}
     having count(*) > 1
+{%- endmacro %}
+
+{#- The name of a relation `to` (a ref) in a check's label. -#}
+{% macro _column_checks_name(to) -%}
+    {{- to.identifier if to.identifier is defined and to.identifier else to -}}
+{%- endmacro %}
+
+{#- Each key of `columns` in the rows of `to` where `to_where` holds is found exactly once among the
+    rows here where `condition` holds, and no other key is (the project's one_row_each). -#}
+{% macro _column_checks_one_row_each(label, columns, to, to_where, condition) -%}
+    {%- set keys = columns | join(', ') -%}
+    select '{{ label | replace("'", "''") }}' as failed_check, {{ _column_checks_label(columns + ['problem']) }} as failing_row
+    from (
+        select
+            {% for c in columns %}coalesce(actual.{{ c }}, expected.{{ c }}) as {{ c }}, {% endfor %}
+            case when expected.{{ columns[0] }} is null then 'not expected'
+                 when actual.{{ columns[0] }} is null then 'missing'
+                 else {{ dbt.concat(["'repeated '", "cast(actual.copies as " ~ dbt.type_string() ~ ")", "' times'"]) }} end as problem
+        from (select {{ keys }}, count(*) as copies from checked where {{ condition }} group by {{ keys }}) actual
+        full outer join (select distinct {{ keys }} from {{ to }} where {{ to_where }}) expected
+            on {% for c in columns %}actual.{{ c }} = expected.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
+        where expected.{{ columns[0] }} is null or actual.{{ columns[0] }} is null or actual.copies <> 1
+    ) one_row_each
 {%- endmacro %}
