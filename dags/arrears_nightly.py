@@ -12,7 +12,8 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import nightly
 from pipelines.airflow_timetable import NightlyTimetable
-from pipelines.errors import ArrearsError, ExtractMissing, one_line
+from pipelines.airflow_tasks import run_step
+from pipelines.errors import ExtractMissing
 from pipelines.landing import manifest_path
 from pipelines.policy import load_policy
 from pipelines.settings import Paths, lender_timezone
@@ -113,7 +114,7 @@ def arrears_nightly():
         """Pull from the sources file's sql or sftp source (an SFTP folder without the lender's manifest
         is waited for); with the file drop there is nothing to pull. A failed pull leaves no manifest.
         In the warehouse pool: a finished pull records its watermark in the warehouse."""
-        result = _step(nightly.pull_step, _date(_night()), PATHS, None, True)  # sources from ARREARS_SOURCES
+        result = run_step(nightly.pull_step, _date(_night()), PATHS, None, True)  # sources from ARREARS_SOURCES
         return PokeReturnValue(is_done=result["ready"], xcom_value=result)
 
     @task.sensor(poke_interval=EXTRACT_POKE_SECONDS, timeout=EXTRACT_WAIT_SECONDS, mode="reschedule",
@@ -133,22 +134,22 @@ def arrears_nightly():
     @task
     def ingest() -> dict:
         night = _night()
-        return _step(nightly.ingest_step, _date(night), PATHS, night["run_id"])
+        return run_step(nightly.ingest_step, _date(night), PATHS, night["run_id"])
 
     @task
     def validate() -> dict:
         night = _night()
-        return _step(nightly.validate_step, _date(night), PATHS, night["run_id"])
+        return run_step(nightly.validate_step, _date(night), PATHS, night["run_id"])
 
     @task
     def publish() -> dict:
         night = _night()
-        return _step(nightly.publish_step, _date(night), PATHS, night["run_id"])
+        return run_step(nightly.publish_step, _date(night), PATHS, night["run_id"])
 
     @task
     def dbt_step(step: str) -> dict:
         night = _night()
-        return _step(nightly.transform_step, _date(night), PATHS, step)
+        return run_step(nightly.transform_step, _date(night), PATHS, step)
 
     with TaskGroup("dbt", tooltip="dbt build step by step: each step's models with their data tests") as dbt:
         chain(*[dbt_step.override(task_id=step)(step) for step in STEPS])
@@ -158,16 +159,6 @@ def arrears_nightly():
 def _night() -> dict:
     """What `prepare` resolved (business date, run id): pulled, so each task depends only on the one before."""
     return get_current_context()["ti"].xcom_pull(task_ids="prepare")
-
-
-def _step(step, *args) -> dict:
-    """Run a nightly step; an error that is not transient fails the task without retries."""
-    try:
-        return step(*args)
-    except ArrearsError as exc:
-        if exc.transient:
-            raise
-        raise AirflowFailException(one_line(exc)) from exc
 
 
 def _date(night: dict) -> date:

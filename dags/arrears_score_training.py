@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from pipelines.airflow_tasks import run_step
 from pipelines.policy import load_policy
 from pipelines.scoring.train import training_step
 from pipelines.settings import Paths, lender_timezone
@@ -28,9 +29,9 @@ an earlier night keeps the scores it had.
 **Business date:** the `as_of` param when given (it must be the newest night built), else the newest
 night in the warehouse. Runs Sundays 05:00 in the lender's time zone, after the nightly run.
 
-**If it fails** with "score train: ... examples", the history is too short to hold out 3 matured month
-ends: nothing was written, the model in force stays. **If the warehouse is busy** (a night still
-writing), the task retries.
+**If it fails** with "score train: ..." (no examples table for that night, or history too short to
+hold out 3 matured month ends), it fails at once without retries: nothing was written, the model in
+force stays. **If the warehouse is busy** (a night still writing), the task retries.
 
 Paths come from `ARREARS_WAREHOUSE`, `ARREARS_POLICY`.
 """
@@ -53,8 +54,8 @@ def arrears_score_training():
     @task
     def train_challenger() -> dict:
         as_of = get_current_context()["params"].get("as_of")
-        load_policy(PATHS.policy)  # an invalid policy stops here, before any write
-        return training_step(date.fromisoformat(as_of) if as_of else None, PATHS)
+        run_step(load_policy, PATHS.policy)  # an invalid policy stops here, before any write
+        return run_step(training_step, date.fromisoformat(as_of) if as_of else None, PATHS)
 
     train_challenger()
 

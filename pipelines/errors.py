@@ -5,6 +5,7 @@ only a transient error is worth retrying (the Airflow DAG retries those and fail
 
     exit  error                 meaning                                                  retried
     2     BatchBlocked          the extract cannot be used (file and rule named)         no
+    2     TrainingRefused       `score train`: no examples or too little matured history no
     3     WarehouseBusy         another process is writing the DuckDB file               yes
     4     TransformFailed       a dbt model failed to build (SQL or engine error)        no
     5     DataTestFailed        a dbt data test failed: the night's data breaks a rule   no

@@ -138,6 +138,8 @@ def test_the_dag_retries_only_what_is_transient():
 
     from airflow.sdk.exceptions import AirflowFailException
 
+    from pipelines.airflow_tasks import run_step
+    from pipelines.scoring.train import TrainingRefused
     from tests.conftest import REPO
 
     spec = importlib.util.spec_from_file_location("arrears_nightly_dag", REPO / "dags" / "arrears_nightly.py")
@@ -148,10 +150,11 @@ def test_the_dag_retries_only_what_is_transient():
         raise exc
 
     for permanent in (errors.BatchBlocked("x.csv: bad"), DataTestFailed("t on m"), TransformFailed("m"),
-                      errors.PolicyError("p: k"), errors.MissingDependency("fonts")):
+                      errors.PolicyError("p: k"), errors.MissingDependency("fonts"),
+                      TrainingRefused("w.duckdb: marts.score_training_examples is empty")):
         with pytest.raises(AirflowFailException, match=permanent.label):  # fails at once, no retry
-            dag_module._step(fail, permanent)
+            run_step(fail, permanent)
     with pytest.raises(WarehouseBusy):  # left to the task's retries
-        dag_module._step(fail, WarehouseBusy("w.duckdb: busy"))
+        run_step(fail, WarehouseBusy("w.duckdb: busy"))
     dag = dag_module.arrears_nightly()
     assert all(t.retries >= 1 for t in dag.tasks if t.task_id.startswith(("ingest", "validate", "dbt.", "publish")))

@@ -365,7 +365,8 @@ def test_training_dag_is_weekly_wiring():
 def test_training_dag_runs_under_airflow_dags_test(book, tmp_path):
     """`airflow dags test arrears_score_training` on a copy of the book's warehouse: the task trains
     the challenger, decides on the DPD 1-30 holdout, and leaves the registry row and the model card
-    with both models' figures."""
+    with both models' figures. Asked for a night the warehouse holds no examples of, the task fails at
+    once with the refusal's one line (no retry: the history will not grow by waiting)."""
     from tests.conftest import REPO
 
     warehouse = tmp_path / "warehouse" / "arrears.duckdb"
@@ -395,6 +396,12 @@ def test_training_dag_runs_under_airflow_dags_test(book, tmp_path):
     assert {"challenger", "current"} <= set(card["metrics_promotion_population"]) <= set(card["metrics"])
     text = (warehouse.parent / "score_models" / version / "model_card.md").read_text()
     assert decision in text and "current, DPD 1-30" in text
+
+    refused = subprocess.run([airflow, "dags", "test", "arrears_score_training", "-c", json.dumps({"as_of": "2020-01-06"})],
+                             env=env, capture_output=True, text=True, timeout=300)
+    output = refused.stdout + refused.stderr
+    assert "arrears: score train:" in output and "holds the night of" in output, output[-3000:]
+    assert refused.returncode != 0 and "new_state=failed" in output and "up_for_retry" not in output, output[-3000:]
 
 
 def test_train_refuses_without_history(paths, capsys):

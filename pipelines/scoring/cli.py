@@ -8,9 +8,6 @@ from datetime import date
 
 from pipelines.settings import Paths
 
-EXIT_REFUSED = 2
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="score_command", required=True)
     train = actions.add_parser("train", help="train a challenger on the warehouse's history up to DATE, "
@@ -21,14 +18,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.errors import one_line
     from pipelines.scoring.train import TrainingRefused, holdout_figures, train
 
     paths = Paths.resolve(warehouse=args.warehouse, policy=args.policy)
     try:
         result = train(paths.warehouse, args.as_of, paths.policy)
     except TrainingRefused as exc:
-        print(f"arrears: score train: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+        print(one_line(exc), file=sys.stderr)
+        return exc.exit_code
     print(json.dumps({"model_version": result.version, "promoted": result.promoted,
                       "decision": result.card["decision"], "model_card": str(result.folder / "model_card.md"),
                       **holdout_figures(result.card)}, indent=2))

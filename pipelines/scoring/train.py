@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.errors import ArrearsError
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse import reader, writer
 
@@ -49,8 +50,11 @@ BINS_COLUMNS = ("model_version varchar, segment varchar, min_dpd integer, max_dp
 CARD_COLUMNS = [part.split()[0] for part in BINS_COLUMNS.split(", ")]
 
 
-class TrainingRefused(Exception):
-    """Training cannot run (no examples table, too little matured history): one line saying why."""
+class TrainingRefused(ArrearsError):
+    """Training cannot run (no examples table, too little matured history): one line saying why.
+    Not transient: nothing was written and the model in force stays (exit 2, no retry)."""
+
+    exit_code, label = 2, "score train"
 
 
 @dataclass

@@ -28,8 +28,8 @@
 {%- set fmt = "'%Y-%m-%d %H:%M:%S+00:00'" %}
 
 select
-    zone_key,
-    display_zone,
+    cast(zone_key as {{ dbt.type_string() }}) as zone_key,
+    cast(display_zone as {{ dbt.type_string() }}) as display_zone,
     cast(candidate_zones as {{ dbt.type_int() }}) as candidate_zones,
     cast(window_start_utc as timestamp with time zone) as window_start_utc,
     cast(window_end_utc as timestamp with time zone) as window_end_utc,
@@ -46,3 +46,4 @@ from (values
 {%- endfor %}
 ) as zones (zone_key, display_zone, candidate_zones, window_start_utc, window_end_utc, lookback_start_utc,
             pause_boundary_utc)
+where zone_key is not null  -- the placeholder row of a night no key is used on (no customer zone, country or region)
