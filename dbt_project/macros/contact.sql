@@ -79,10 +79,11 @@
     none (every key, the whole zone database) when there is nothing of the night to read: while
     parsing, in a dbt unit test (its given rows are not a table a query can read), before
     stg_customers exists, and with var contact_window_keys = all (a compile whose SQL is run later
-    on other customers: tests/test_contact_rules.py). Each model that calls this names
+    on other customers: tests/test_contact_rules.py). That var is a build switch, not a policy value
+    (dbt_project.yml declares none but the date): unset, it means night. Each model that calls this names
     `-- depends_on: ref('stg_customers')` so dbt builds it after the customers. -#}
 {% macro contact_window_keys() %}
-{%- if not execute or model.resource_type == 'unit_test' or var('contact_window_keys') == 'all' -%}
+{%- if not execute or model.resource_type == 'unit_test' or var('contact_window_keys', 'night') == 'all' -%}
     {{ return(none) }}
 {%- endif -%}
 {%- set customers = load_relation(ref('stg_customers')) -%}

@@ -29,8 +29,8 @@
 {%- set fmt = "'%Y-%m-%d %H:%M:%S+00:00'" %}
 
 select
-    cast(zone_key as {{ dbt.type_string() }}) as zone_key,
-    cast(display_zone as {{ dbt.type_string() }}) as display_zone,
+    zone_key,
+    display_zone,
     cast(visit_start_utc as timestamp with time zone) as visit_start_utc,
     cast(visit_end_utc as timestamp with time zone) as visit_end_utc,
     {{ 'true' if day_problem is none else 'false' }} as is_visiting_day,
@@ -43,4 +43,3 @@ from (values
     (null, null, null, null)
 {%- endfor %}
 ) as zones (zone_key, display_zone, visit_start_utc, visit_end_utc)
-where zone_key is not null  -- the placeholder row of a night no key is used on (no customer zone, country or region)
